@@ -1,0 +1,82 @@
+"""Immutable values shared by every layer: severities, resources, findings, field paths."""
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass
+
+Path = tuple  # tuple[str | int, ...]
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class Severity(str, enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls(text)
+        except ValueError:
+            raise ValueError(f"unknown severity {text!r}: expected error, warning or info") from None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    api_version: str | None
+    kind: str | None
+    namespace: str | None
+    name: str | None
+
+    def label(self) -> str:
+        """`Kind namespace/name` as shown in reports."""
+        name = self.name or "<unnamed>"
+        qualified = f"{self.namespace}/{name}" if self.namespace else name
+        return f"{self.kind or '<no kind>'} {qualified}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    file: str
+    line: int
+    column: int
+    resource: Resource | None = None
+    path: str | None = None
+    istio_code: str | None = None
+    fix: str | None = None
+    suppressed: bool = False
+    suppression_reason: str | None = None
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.column, self.rule, self.message)
+
+
+def render_path(path: Path) -> str:
+    """`("spec", "ports", 1, "protocol")` -> `spec.ports[1].protocol`."""
+    out: list[str] = []
+    for seg in path:
+        if isinstance(seg, int):
+            out.append(f"[{seg}]")
+        elif _IDENT.match(seg):
+            out.append(f".{seg}" if out else seg)
+        else:
+            out.append(f"[{json.dumps(seg)}]")
+    return "".join(out)
