@@ -80,3 +80,42 @@ def render_path(path: Path) -> str:
         else:
             out.append(f"[{json.dumps(seg)}]")
     return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What reporters and `policylint rules/explain` need to know about a rule (no code)."""
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    istio_code: str | None = None
+    kinds: tuple = ()
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    files: int = 0
+    documents: int = 0
+    skipped: int = 0
+    parse_errors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """The result of one lint run: findings in deterministic order (suppressed ones flagged) and counts."""
+
+    findings: tuple = ()
+    summary: Summary = Summary()
+
+    def active(self) -> tuple:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    def suppressed(self) -> tuple:
+        return tuple(f for f in self.findings if f.suppressed)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if not f.suppressed and f.severity is severity)
