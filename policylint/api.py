@@ -1,24 +1,175 @@
 """The one library API that the CLI and the webhook both call.
 
-Rules compile once (in `Linter.__init__`) and evaluate many times.
+Rules compile once (in `Linter.__init__`) and evaluate many times: `lint_paths` for files, `lint_text` for
+stdin, `lint_objects` for already-decoded objects such as an AdmissionReview's object.
 """
 from __future__ import annotations
 
-# Interface contract (implemented in this module):
-#
-#   class Linter:
-#       def __init__(self, config: "Config | None" = None, *, rule_dirs=(), enable=(), disable=(),
-#                    mesh_config: str | None = None, crds=()): ...
-#       rules: list[RuleInfo]                 # id, name, severity, summary, istio_code, doc, kinds, source
-#       def lint_paths(self, paths, *, jobs=1, progress=None) -> LintReport
-#       def lint_text(self, text: str, filename: str = "<stdin>") -> LintReport
-#       def lint_objects(self, objects: list[dict], *, context_objects=(), source="<admission>") -> LintReport
-#
-#   @dataclass(frozen=True) class LintReport:
-#       findings: tuple[Finding, ...]   # sorted by Finding.sort_key; suppressed ones included, flagged
-#       files: int; documents: int; skipped: int; parse_errors: int
-#       def active(self) -> tuple[Finding, ...]      # not suppressed
-#
-# `lint_objects` lints already-decoded objects (an AdmissionReview's object): findings have file=source,
-# line/column 0, and `path` set. `context_objects` feed the cross-resource indexes (other ServiceEntries,
-# Namespaces) but produce no findings of their own.
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .config import Config, ConfigError
+from .engine import ActiveRule, Engine, FileOutcome
+from .model import LintReport, RuleInfo, Severity, Summary
+
+BUILTIN_RULES_DIRS = (
+    Path(__file__).parent / "_rules",  # installed wheel
+    Path(__file__).parent.parent / "rules",  # source checkout / editable install
+)
+
+Progress = Callable[[int, int], None]
+
+
+def builtin_rules_dir() -> Path | None:
+    for candidate in BUILTIN_RULES_DIRS:
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def rule_files(dirs: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for folder in dirs:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ConfigError(f"rule directory not found: {folder}")
+        files.extend(sorted(folder.rglob("*.rule")))
+    return files
+
+
+def _selected(rule_id: str, patterns: Iterable[str]) -> bool:
+    return any(rule_id.startswith(p) for p in patterns)
+
+
+class Linter:
+    """Compiled rules plus configuration; cheap to call many times, safe to share between threads."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        rule_dirs: Sequence[str | os.PathLike] = (),
+        enable: Sequence[str] = (),
+        disable: Sequence[str] = (),
+        builtin_rules: bool = True,
+        use_cache: bool = True,
+    ) -> None:
+        from .lang import compile_rule_files
+
+        self.config = config or Config()
+        dirs: list[Path] = []
+        builtin = builtin_rules_dir() if builtin_rules else None
+        if builtin is not None:
+            dirs.append(builtin)
+        dirs.extend(self.config.rule_dirs)
+        dirs.extend(Path(d) for d in rule_dirs)
+        self.ruleset = compile_rule_files(rule_files(dirs), use_cache=use_cache)
+        self.active = self._activate(enable, disable)
+        self.engine = Engine(self.ruleset, self.active, self.config.data)
+        self.rules = self._rule_infos()
+
+    # -- configuration -------------------------------------------------------------------------------------
+
+    def _activate(self, enable: Sequence[str], disable: Sequence[str]) -> list[ActiveRule]:
+        known = {rule.id for rule in self.ruleset.rules}
+        for rule_id in self.config.data.get("rules", {}):
+            if rule_id not in known:
+                raise ConfigError(f"rules.{rule_id}: no such rule")
+        turn_on = (*self.config.enable, *enable)
+        turn_off = (*self.config.disable, *disable)
+        active = []
+        for rule in self.ruleset.rules:
+            settings = self.config.rule_settings(rule.id)
+            on = settings.enabled is not False and not _selected(rule.id, turn_off)
+            if _selected(rule.id, turn_on):
+                on = True
+            if not on:
+                continue
+            unknown = sorted(set(settings.params) - set(rule.params))
+            if unknown:
+                raise ConfigError(
+                    f"rules.{rule.id}.params: unknown parameter {', '.join(map(repr, unknown))}"
+                    f" (known: {', '.join(sorted(rule.params)) or 'none'})"
+                )
+            params = {**rule.params, **settings.params}
+            active.append(ActiveRule(rule, settings.severity or rule.severity, params))
+        return active
+
+    def _rule_infos(self) -> list[RuleInfo]:
+        from .loader import PROBLEM_CODES
+
+        infos = [
+            RuleInfo(code, name, Severity.WARNING if code == "PL010" else Severity.ERROR, summary, doc)
+            for code, (name, summary, doc) in sorted(PROBLEM_CODES.items())
+        ]
+        severity = {ar.rule.id: ar.severity for ar in self.active}
+        for rule in self.ruleset.rules:
+            infos.append(RuleInfo(
+                rule.id, rule.name, severity.get(rule.id, rule.severity), rule.summary, rule.doc,
+                rule.istio_code, tuple(rule.kinds), str(rule.source),
+            ))
+        return infos
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        return next((r for r in self.rules if r.id == rule_id.upper()), None)
+
+    def kinds(self) -> frozenset[str]:
+        """`group/Kind` keys that some active rule or index reads (`*` when a rule reads every kind)."""
+        return self.engine.kinds
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        return self.config.exclude
+
+    # -- linting -------------------------------------------------------------------------------------------
+
+    def lint_paths(self, paths: Sequence[str], *, jobs: int = 1, progress: Progress | None = None,
+                   extra_excludes: Sequence[str] = ()) -> LintReport:
+        from .loader import iter_sources
+
+        sources = list(iter_sources(list(paths), [*self.excludes, *extra_excludes]))
+        if jobs > 1 and len(sources) > 1:
+            from .parallel import process_in_workers
+
+            outcomes = process_in_workers(self.engine, sources, jobs, progress)
+        else:
+            outcomes = []
+            for done, source in enumerate(sources, 1):
+                outcomes.append(process_source(self.engine, source))
+                if progress:
+                    progress(done, len(sources))
+        return self._report(outcomes, files=len(sources))
+
+    def lint_text(self, text: str, filename: str = "<stdin>") -> LintReport:
+        from .loader import load_text
+
+        result = load_text(text, filename)
+        outcome = self.engine.process_file(result.documents, result.problems, result.skipped)
+        return self._report([outcome], files=1)
+
+    def lint_objects(self, objects: Iterable[Mapping[str, Any]], *, context_objects: Iterable[Mapping] = (),
+                     source: str = "<object>") -> LintReport:
+        from .objects import ObjectDocument
+
+        docs = [ObjectDocument(obj, source, i) for i, obj in enumerate(objects)]
+        context = [ObjectDocument(obj, "<context>", i) for i, obj in enumerate(context_objects)]
+        outcome = self.engine.process_file(docs, ())
+        return self._report([outcome], files=0, context=context)
+
+    def _report(self, outcomes: list[FileOutcome], *, files: int, context: Iterable = ()) -> LintReport:
+        findings = self.engine.finish(outcomes, context)
+        summary = Summary(
+            files=files,
+            documents=sum(o.documents for o in outcomes),
+            skipped=sum(o.skipped for o in outcomes),
+            parse_errors=sum(o.parse_errors for o in outcomes),
+        )
+        return LintReport(tuple(findings), summary)
+
+
+def process_source(engine: Engine, source) -> FileOutcome:
+    from .loader import load_source
+
+    result = load_source(source)
+    return engine.process_file(result.documents, result.problems, result.skipped)
