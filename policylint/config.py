@@ -13,6 +13,7 @@ from .model import Severity
 
 CONFIG_NAMES = (".policylint.yaml", ".policylint.yml")
 _SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.json"
+_FACTS_DIR = Path(__file__).parent / "schemas" / "facts"
 
 
 class ConfigError(Exception):
@@ -105,13 +106,31 @@ def validate_config(data: Any, origin: str = "config") -> None:
     import jsonschema  # only configs pay for jsonschema's import
 
     schema = json.loads(_SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if not errors and isinstance(data, dict):
+        # Each facts section (cluster, mesh, regions, ...) has its own schema, owned by the rules that read it.
+        for section, section_schema in _facts_schemas().items():
+            if section in data:
+                validator = jsonschema.Draft202012Validator(section_schema)
+                errors.extend(_prefixed(err, section) for err in validator.iter_errors(data[section]))
+    errors.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
     if errors:
         lines = [f"{origin}: invalid config:"]
         for err in errors:
             lines.append(f"  {_describe(err)}")
         raise ConfigError("\n".join(lines))
+
+
+def _facts_schemas() -> dict[str, dict]:
+    return {
+        path.name.removesuffix(".schema.json"): json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(_FACTS_DIR.glob("*.schema.json"))
+    }
+
+
+def _prefixed(err, section: str):
+    err.path.appendleft(section)
+    return err
 
 
 def _describe(err) -> str:
