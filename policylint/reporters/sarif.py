@@ -63,19 +63,30 @@ def area_tag(rule_id: str) -> str | None:
     return next((tag for p, tag in AREA_TAGS if p == prefix), None)
 
 
+def _paragraphs(doc: str) -> list[tuple[str, str]]:
+    """(heading, paragraph) pairs of a Markdown doc; lines starting with `#` are headings."""
+    out: list[tuple[str, str]] = []
+    heading, lines = "", []
+    for raw in [*doc.splitlines(), ""]:
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+            continue
+        if lines:
+            out.append((heading, " ".join(lines)))
+            lines = []
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip().lower()
+    return out
+
+
 def full_description(info: RuleInfo) -> str:
-    """The paragraph under `## What it does` of the rule's doc, else the doc's first paragraph, else the summary."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", info.doc or "") if p.strip()]
-    for i, para in enumerate(paragraphs):
-        head, _, rest = para.partition("\n")
-        if head.strip().lower() == "## what it does":
-            body = rest.strip() or (paragraphs[i + 1] if i + 1 < len(paragraphs) else "")
-            if body and not body.startswith("#"):
-                return " ".join(body.split())
-    for para in paragraphs:
-        if not para.startswith("#"):
-            return " ".join(para.split())
-    return info.summary
+    """The first paragraph under `## What it does` of the rule's doc, else its first paragraph, else the summary."""
+    paragraphs = _paragraphs(info.doc or "")
+    for heading, text in paragraphs:
+        if heading == "what it does":
+            return text
+    return paragraphs[0][1] if paragraphs else info.summary
 
 
 def rule_descriptor(info: RuleInfo) -> dict[str, Any]:
