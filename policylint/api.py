@@ -53,11 +53,12 @@ class Linter:
         enable: Sequence[str] = (),
         disable: Sequence[str] = (),
         builtin_rules: bool = True,
+        crds: Sequence[str | os.PathLike] = (),
         use_cache: bool = True,
     ) -> None:
         from .lang import compile_rule_files
 
-        self.config = config or Config()
+        self.config = _with_crds(config or Config(), crds)
         dirs: list[Path] = []
         builtin = builtin_rules_dir() if builtin_rules else None
         if builtin is not None:
@@ -166,6 +167,18 @@ class Linter:
             parse_errors=sum(o.parse_errors for o in outcomes),
         )
         return LintReport(tuple(findings), summary)
+
+
+def _with_crds(config: Config, crds: Sequence[str | os.PathLike]) -> Config:
+    """Resolve CRD files (config `crds:` relative to the config file, plus --crd) for the structure rules."""
+    paths = [str((config.base_dir / p).resolve()) for p in config.data.get("crds", ())]
+    paths += [str(Path(p).resolve()) for p in crds]
+    for path in paths:
+        if not Path(path).is_file():
+            raise ConfigError(f"CRD file not found: {path}")
+    if not paths:
+        return config
+    return Config(data={**config.data, "crds": paths}, path=config.path)
 
 
 def process_source(engine: Engine, source) -> FileOutcome:

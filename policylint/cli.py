@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--enable", action="append", metavar="RULE", help="turn on rules (ids or prefixes)")
     lint.add_argument("--disable", action="append", metavar="RULE", help="turn off rules (ids or prefixes)")
     lint.add_argument("--rules", action="append", metavar="DIR", default=[], help="extra rule directory")
+    lint.add_argument("--no-default-rules", action="store_true", help="only the rules of --rules and config")
+    lint.add_argument("--crd", action="append", metavar="FILE", default=[],
+                      help="CustomResourceDefinition whose schema checks its kind's structure")
     lint.add_argument("--exclude", action="append", metavar="GLOB", default=[], help="skip matching paths")
     lint.add_argument("--mesh-config", metavar="FILE", help="Istio mesh config (MeshConfig YAML) to check")
     lint.add_argument("--show-suppressed", action="store_true", help="list suppressed findings too")
@@ -83,6 +86,7 @@ def _register_webhook(sub) -> None:
 def _add_rule_source_args(parser) -> None:
     parser.add_argument("--config", "-c", metavar="FILE")
     parser.add_argument("--rules", action="append", metavar="DIR", default=[])
+    parser.add_argument("--no-default-rules", action="store_true")
 
 
 def _linter(args, enable=(), disable=()):
@@ -94,6 +98,7 @@ def _linter(args, enable=(), disable=()):
     config = load_config(args.config)
     try:
         return Linter(config, rule_dirs=args.rules, enable=enable, disable=disable,
+                      builtin_rules=not args.no_default_rules, crds=getattr(args, "crd", ()),
                       use_cache=not getattr(args, "no_cache", False))
     except RuleCompileError as exc:
         raise UsageError(str(exc)) from None
