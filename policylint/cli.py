@@ -139,8 +139,7 @@ def cmd_lint(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    linter = _linter(args)
-    rules = [r for r in linter.rules if not r.id.startswith("PL")] + [r for r in linter.rules if r.id.startswith("PL")]
+    rules = listing_order(_linter(args).rules)
     if args.format == "json":
         import json
 
@@ -154,6 +153,11 @@ def cmd_rules(args) -> int:
         for r in rules:
             print(f"{r.id:<7} {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
     return EXIT_OK
+
+
+def listing_order(rules) -> list:
+    """Rules as listed to people: the egress rules first, then the tool's own PL0xx input problems."""
+    return sorted(rules, key=lambda r: (r.id.startswith("PL"), r.id))
 
 
 def rule_table_markdown(rules) -> str:

@@ -5,14 +5,13 @@ import re
 from pathlib import Path
 
 from policylint.api import Linter
-from policylint.cli import rule_table_markdown
+from policylint.cli import listing_order, rule_table_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def main() -> None:
-    rules = Linter().rules
-    ordered = [r for r in rules if not r.id.startswith("PL")] + [r for r in rules if r.id.startswith("PL")]
+    ordered = listing_order(Linter().rules)
     table = rule_table_markdown(ordered)
     text = README.read_text(encoding="utf-8")
     text = re.sub(r"(<!-- rules:start -->\n).*?(<!-- rules:end -->)", lambda m: m.group(1) + table + "\n" + m.group(2),

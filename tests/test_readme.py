@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from policylint.api import Linter
-from policylint.cli import rule_table_markdown
+from policylint.cli import listing_order, rule_table_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -18,8 +18,7 @@ CODE_BLOCKS = re.findall(r"```sh\n(.*?)\n```", README, re.S)
 def test_rule_table_is_current():
     block = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", README, re.S)
     assert block, "README.md lacks the <!-- rules:start --> ... <!-- rules:end --> block"
-    rules = Linter().rules
-    ordered = [r for r in rules if not r.id.startswith("PL")] + [r for r in rules if r.id.startswith("PL")]
+    ordered = listing_order(Linter().rules)
     expected = rule_table_markdown(ordered) + "\n"
     assert block.group(1) == expected, "README rule table is stale: run `python scripts/update_readme.py`"
 

@@ -21,7 +21,7 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 INFORMATION_URI = "https://github.com/policylint/policylint"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "policylint/v1"
-MAX_TAGS = 20  # GitHub code scanning keeps at most 20 tags per rule
+MAX_TAGS = 10  # GitHub code scanning shows at most 10 tags of a rule
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 

@@ -245,7 +245,7 @@ def test_github_code_scanning_essentials(report, rules):
     run = sarif(report, rules)["runs"][0]
     for rule in run["tool"]["driver"]["rules"]:
         assert rule["id"] and rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
-        assert rule["help"]["text"] and len(rule["properties"]["tags"]) <= 20
+        assert rule["help"]["text"] and len(rule["properties"]["tags"]) <= 10
     for result in run["results"]:
         assert result["message"]["text"]
         assert result["ruleId"] == run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"]
@@ -254,3 +254,12 @@ def test_github_code_scanning_essentials(report, rules):
         assert result["partialFingerprints"]
         # upload-sarif computes primaryLocationLineHash itself and warns when a tool sends a different one
         assert "primaryLocationLineHash" not in result["partialFingerprints"]
+
+
+def test_tags_are_capped_and_deduplicated(rules):
+    kinds = tuple(f"example.io/Kind{i}" for i in range(15)) + ("example.io/Kind0",)
+    rules = {**rules, "DR901": RuleInfo("DR901", "dr", Severity.ERROR, "s", "d", None, kinds)}
+    finding = Finding("DR901", "dr", Severity.ERROR, "m", "a.yaml", 1, 1)
+    tags = sarif(LintReport((finding,), Summary(files=1)), rules)["runs"][0]["tool"]["driver"]["rules"][0][
+        "properties"]["tags"]
+    assert tags == ["destinationrule", *kinds[:9]]
