@@ -53,4 +53,5 @@ def to_dict(report: LintReport) -> dict[str, Any]:
 
 def render(report: LintReport, rules: Mapping[str, RuleInfo], *, color: bool = False,
            show_suppressed: bool = False, tool_version: str = "") -> str:
+    # ASCII only: the bytes are valid whatever the encoding of the stream they are written to.
     return json.dumps(to_dict(report), indent=2, ensure_ascii=True) + "\n"

@@ -1,8 +1,8 @@
 """SARIF 2.1.0 log for GitHub code scanning and other SARIF consumers.
 
 One run; `tool.driver.rules` lists the rules that have findings (sorted by id). Every finding becomes a result,
-suppressed ones with an `inSource` suppression. No timestamps, no absolute paths of the machine that ran the
-lint: the same input always gives the same bytes. Validated against the OASIS schema in
+suppressed ones with an `inSource` suppression. No timestamps and no paths beyond the ones the user named: the
+same input always gives the same bytes. Validated against the OASIS schema in
 `policylint/schemas/sarif-2.1.0.json`.
 """
 from __future__ import annotations
