@@ -1,0 +1,105 @@
+"""The admission decision for one request: fast exits, linting under the time budget, failure mode.
+
+Order matters for cost: everything that can be decided from the envelope (operation, subresource, kind,
+namespace) is decided before the object is touched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .config import Settings
+from .context import ContextProvider, without_object
+from .decision import Decision, Judged, judge, needs_old_object, never_deny, ratchet
+from .evaluator import BudgetExceeded, Evaluator
+from .messages import denial_message, limit_warnings
+from .review import AdmissionRequest
+
+EVALUATED_OPERATIONS = ("CREATE", "UPDATE")
+SOURCE = "admission"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    allowed: bool
+    label: str  # allow | warn | deny | skip | exempt | fail-open | fail-closed
+    code: int | None = None
+    message: str | None = None
+    warnings: tuple[str, ...] = ()
+    judged: tuple[Judged, ...] = ()
+    reason: str | None = None  # why skipped / exempt / failed, for the log
+    error: BaseException | None = None
+
+
+class AdmissionController:
+    def __init__(self, linter: Any, settings: Settings, context: ContextProvider, evaluator: Evaluator):
+        self.linter = linter
+        self.settings = settings
+        self.context = context
+        self.evaluator = evaluator
+        kinds = {k if "/" in k else f"/{k}" for k in linter.kinds()}
+        self._every_kind = "/*" in kinds
+        self._kinds = frozenset(kinds)
+
+    def checks_kind(self, request: AdmissionRequest) -> bool:
+        return self._every_kind or f"{request.group}/{request.kind}" in self._kinds
+
+    async def review(self, request: AdmissionRequest) -> Outcome:
+        if request.operation not in EVALUATED_OPERATIONS:
+            return Outcome(True, "skip", reason=f"operation {request.operation}")
+        if request.subresource:
+            return Outcome(True, "skip", reason=f"subresource {request.subresource}")
+        if not self.checks_kind(request):
+            return Outcome(True, "skip", reason="kind not checked")
+        if request.namespace in self.settings.exempt_namespaces:
+            return Outcome(True, "exempt", reason=f"namespace {request.namespace}")
+        try:
+            decision = await self.evaluator.run(self.decide, request)
+        except BudgetExceeded as exc:
+            return self.failure("timeout", f"evaluation took longer than {exc.budget:g}s", exc)
+        except Exception as exc:  # noqa: BLE001 - any failure is answered by the failure mode
+            return self.failure("exception", f"internal error {type(exc).__name__}", exc)
+        return self._outcome(decision)
+
+    def decide(self, request: AdmissionRequest) -> Decision:
+        """Lint the object (and, for the ratchet, the old one); runs on an evaluation thread."""
+        obj = _with_namespace(request.object, request.namespace)
+        context = without_object(self.context.context_for(request), obj)
+        report = self.linter.lint_objects([obj], context_objects=context, source=SOURCE)
+        decision = judge(report.findings, self.settings, request.namespace)
+        if needs_old_object(decision, self.settings, request.operation) and request.old_object is not None:
+            old = _with_namespace(request.old_object, request.namespace)
+            old_report = self.linter.lint_objects([old], context_objects=context, source=SOURCE)
+            decision = ratchet(decision, old_report.findings)
+        if self.settings.enforcement_mode == "warn":
+            decision = never_deny(decision)
+        return decision
+
+    def _outcome(self, decision: Decision) -> Outcome:
+        s = self.settings
+        warnings = tuple(
+            limit_warnings((j.warning_text() for j in decision.warnings), s.max_warnings, s.max_warning_length)
+        )
+        if decision.allowed:
+            return Outcome(True, decision.label, warnings=warnings, judged=decision.judged)
+        message = denial_message(decision.denials, s.max_denial_lines)
+        return Outcome(False, "deny", 403, message, warnings, decision.judged)
+
+    def failure(self, reason: str, why: str, error: BaseException) -> Outcome:
+        if self.settings.failure_mode == "closed":
+            message = f"policylint could not evaluate this object ({why}); denied because the webhook fails closed"
+            return Outcome(False, "fail-closed", 500, message, reason=reason, error=error)
+        warning = f"policylint could not evaluate this object ({why}); allowed because the webhook fails open"
+        return Outcome(True, "fail-open", warnings=(warning,), reason=reason, error=error)
+
+
+def _with_namespace(obj: Mapping | None, namespace: str) -> Mapping:
+    """The apiserver may send a namespaced object without metadata.namespace; rules need it."""
+    if obj is None or not namespace:
+        return obj or {}
+    metadata = obj.get("metadata")
+    if isinstance(metadata, Mapping) and metadata.get("namespace"):
+        return obj
+    metadata = dict(metadata) if isinstance(metadata, Mapping) else {}
+    metadata["namespace"] = namespace
+    return {**obj, "metadata": metadata}

@@ -1,0 +1,97 @@
+"""Context for cross-resource rules: the objects an admission request does not carry.
+
+A rule about region constraints needs the Namespace's labels; a host-conflict rule needs the other
+ServiceEntries. The admission controller asks a `ContextProvider` for them on every request and passes them to
+`Linter.lint_objects(..., context_objects=...)`, where they feed the cross-resource indexes without being
+reported on themselves.
+
+`ConfigContextProvider` serves a fixed set from the config (`webhook.context.objects` and the manifests in
+`webhook.context.files`). A cluster-backed provider (informer caches of Namespaces and ServiceEntries) fits the
+same protocol: `context_for` is called on the evaluation thread, so it must answer from memory and never block
+on the network, and `ready()` gates /readyz until its caches have synced.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
+
+from .config import WebhookConfigError
+from .review import AdmissionRequest
+
+
+@runtime_checkable
+class ContextProvider(Protocol):
+    def context_for(self, request: AdmissionRequest) -> Sequence[Mapping]:
+        """Objects that cross-resource rules may need to judge `request.object`.
+
+        May include a stored copy of the object under review; the caller drops it (the object under review
+        replaces it).
+        """
+
+    def ready(self) -> bool:
+        """True once the provider can answer (config: always; cluster: caches synced)."""
+
+
+class ConfigContextProvider:
+    def __init__(self, objects: Iterable[Mapping] = (), files: Iterable[str | Path] = ()):
+        collected: list[Mapping] = []
+        for obj in objects:
+            collected.extend(_flatten(obj, "webhook.context.objects"))
+        for path in files:
+            collected.extend(_load_manifests(Path(path)))
+        self._objects = tuple(collected)
+
+    @property
+    def objects(self) -> tuple[Mapping, ...]:
+        return self._objects
+
+    def context_for(self, request: AdmissionRequest) -> Sequence[Mapping]:
+        return self._objects
+
+    def ready(self) -> bool:
+        return True
+
+
+def identity(obj: Mapping) -> tuple:
+    """(group, kind, namespace, name): what makes two objects the same stored resource."""
+    api_version = obj.get("apiVersion")
+    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    return (group, obj.get("kind"), metadata.get("namespace") or "", metadata.get("name") or "")
+
+
+def without_object(context: Sequence[Mapping], obj: Mapping) -> Sequence[Mapping]:
+    """Drop stored copies of the object under review (on UPDATE its old self would conflict with it)."""
+    key = identity(obj)
+    if not key[3]:
+        return context
+    if not any(identity(other) == key for other in context):
+        return context
+    return [other for other in context if identity(other) != key]
+
+
+def _load_manifests(path: Path) -> list[Mapping]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WebhookConfigError(f"config: webhook.context.files: cannot read {path}: {exc.strerror}") from None
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        raise WebhookConfigError(f"config: webhook.context.files: {path} is not valid YAML: {exc}") from None
+    out: list[Mapping] = []
+    for document in documents:
+        if document is not None:
+            out.extend(_flatten(document, str(path)))
+    return out
+
+
+def _flatten(obj: object, where: str) -> list[Mapping]:
+    if not isinstance(obj, Mapping) or not obj.get("apiVersion") or not obj.get("kind"):
+        raise WebhookConfigError(f"config: {where}: every context object needs apiVersion and kind")
+    if str(obj["kind"]).endswith("List") and isinstance(obj.get("items"), list):  # List, ServiceEntryList, ...
+        return [inner for item in obj["items"] for inner in _flatten(item, where)]
+    return [obj]
