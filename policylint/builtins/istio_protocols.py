@@ -5,7 +5,7 @@ Every function is total: any input (None, numbers, maps) gives a value, never an
 Istio's canonical spellings: "TCP", "UDP", "GRPC", "GRPC-Web", "HTTP", "HTTP_PROXY", "HTTP2", "HTTPS", "TLS",
 "Mongo", "Redis", "MySQL" (and "HBONE", internal). `None` (null in rules) means "unsupported": Istio will sniff.
 
-Rule-callable builtins (registered under these names):
+Rule-callable builtins (registered with `@builtin` under these names):
 
     parseProtocol(s)            canonical protocol for a case-insensitive protocol string, null when unknown/empty
     isIstioProtocol(s)          s is a protocol a user may declare (case-insensitive; HBONE is internal -> false)
@@ -27,6 +27,8 @@ Rule-callable builtins (registered under these names):
 from __future__ import annotations
 
 from typing import Any
+
+from . import builtin
 
 # Istio's protocol.Instance values a user may declare, canonical spelling, in Istio's order.
 DECLARABLE = ("TCP", "UDP", "GRPC", "GRPC-Web", "HTTP", "HTTP_PROXY", "HTTP2", "HTTPS", "TLS", "Mongo", "Redis",
@@ -52,6 +54,7 @@ _APP_PROTOCOL_STANDARD = {
 _GRPC_WEB = "grpc-web"
 
 
+@builtin("parseProtocol", "Istio's canonical protocol name for a case-insensitive protocol string; null when unknown or empty")
 def parse_protocol(value: Any) -> str | None:
     """Istio's protocol.Parse: case-insensitive, exact name; None for anything else (unsupported)."""
     if not isinstance(value, str):
@@ -59,11 +62,13 @@ def parse_protocol(value: Any) -> str | None:
     return _BY_LOWER.get(value.lower())
 
 
+@builtin("isIstioProtocol", "true when the string names a protocol a user may declare in Istio (case-insensitive; not HBONE)")
 def is_istio_protocol(value: Any) -> bool:
     """A protocol a ServiceEntry/Sidecar port may declare (SE-PORT-005); an empty string is *not* one."""
     return parse_protocol(value) in DECLARABLE
 
 
+@builtin("protocolFamily", "\"http\", \"tls\", \"tcp\" (opaque TCP) or \"udp\": the family of an Istio protocol; null when unknown")
 def protocol_family(value: Any) -> str | None:
     """"http", "tls", "tcp" (opaque TCP: TCP, Mongo, Redis, MySQL), "udp", or None for unknown/empty."""
     proto = parse_protocol(value)
@@ -78,18 +83,22 @@ def protocol_family(value: Any) -> str | None:
     return None
 
 
+@builtin("isHTTPProtocol", "true for HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-Web (any case): Istio's HTTP family")
 def is_http_protocol(value: Any) -> bool:
     return parse_protocol(value) in HTTP_FAMILY
 
 
+@builtin("isTLSProtocol", "true for HTTPS and TLS (any case): Istio's TLS family")
 def is_tls_protocol(value: Any) -> bool:
     return parse_protocol(value) in TLS_FAMILY
 
 
+@builtin("isTCPProtocol", "true for Istio's TCP family: TCP, HTTPS, TLS, Mongo, Redis, MySQL (any case)")
 def is_tcp_protocol(value: Any) -> bool:
     return parse_protocol(value) in TCP_FAMILY
 
 
+@builtin("portNameProtocol", "the protocol a port name or appProtocol implies by Istio's naming convention; null when none")
 def port_name_protocol(name: Any) -> str | None:
     """The protocol a port name (or appProtocol value) implies by Istio's naming convention."""
     if not isinstance(name, str):
@@ -109,40 +118,28 @@ def _port_number(port: Any) -> int | None:
     return None
 
 
+@builtin("isWellKnownTCPPort", "true for 25, 53, 3306, 27017: ports Istio treats as TCP when the name implies no protocol")
 def is_well_known_tcp_port(port: Any) -> bool:
     return _port_number(port) in WELL_KNOWN_TCP_PORTS
 
 
-def port_protocol(name: Any, app_protocol: Any = None, port: Any = None, proto: Any = None) -> str | None:
+@builtin("portProtocol", "the protocol Istio gives a Kubernetes Service port from (name, appProtocol, port, protocol); null means sniffed")
+def port_protocol(name: Any, appProtocol: Any = None, port: Any = None, proto: Any = None) -> str | None:
     """Istio's ConvertProtocol for a Kubernetes Service port; None means unsupported (protocol sniffing)."""
     if isinstance(proto, str) and proto.upper() == "UDP":
         return "UDP"
     label = name
-    if isinstance(app_protocol, str):
-        standard = _APP_PROTOCOL_STANDARD.get(app_protocol)
+    if isinstance(appProtocol, str):
+        standard = _APP_PROTOCOL_STANDARD.get(appProtocol)
         if standard:
             return standard
-        label = app_protocol
+        label = appProtocol
     found = port_name_protocol(label)
     if found is None and is_well_known_tcp_port(port):
         return "TCP"
     return found
 
 
+@builtin("istioProtocols", "the protocols a user may declare, in Istio's canonical spelling and order")
 def istio_protocols() -> list[str]:
     return list(DECLARABLE)
-
-
-# Name -> (function, arity, one-line doc), the form the builtin registry takes (see register()).
-BUILTINS = {
-    "parseProtocol": (parse_protocol, 1, "Istio's canonical protocol name for a case-insensitive protocol string, null when unknown"),
-    "isIstioProtocol": (is_istio_protocol, 1, "true when the string names a protocol a user may declare in Istio (case-insensitive)"),
-    "protocolFamily": (protocol_family, 1, "\"http\", \"tls\", \"tcp\" or \"udp\": the family of an Istio protocol; null when unknown"),
-    "isHTTPProtocol": (is_http_protocol, 1, "true for HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-Web (any case)"),
-    "isTLSProtocol": (is_tls_protocol, 1, "true for HTTPS and TLS (any case)"),
-    "isTCPProtocol": (is_tcp_protocol, 1, "true for Istio's TCP family: TCP, HTTPS, TLS, Mongo, Redis, MySQL (any case)"),
-    "portNameProtocol": (port_name_protocol, 1, "the protocol a port name or appProtocol implies by Istio's naming convention, null when none"),
-    "portProtocol": (port_protocol, 4, "the protocol Istio gives a Service port from (name, appProtocol, port, protocol); null means sniffed"),
-    "isWellKnownTCPPort": (is_well_known_tcp_port, 1, "true for 25, 53, 3306, 27017: ports Istio treats as TCP when unnamed"),
-    "istioProtocols": (istio_protocols, 0, "the protocols a user may declare, in Istio's canonical spelling"),
-}
