@@ -1,0 +1,150 @@
+"""Load /validate over TLS on 127.0.0.1 with wrk, next to a bare FastAPI baseline, and print the table.
+
+    .venv/bin/python bench/webhook/bench.py [--duration 5] [--concurrency 1,8,32]
+
+Installs wrk with apt-get when it is missing (root only). Each server is one uvicorn worker (uvloop, httptools)
+started by webhook.server.run; the webhook runs the built-in rule pack with default settings and logs its
+decision lines to a file. Every run is bounded: `--duration` seconds per cell, 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+REVIEWS = ("serviceentry", "deployment", "service")
+POST_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
+wrk.body = f:read("*a")
+f:close()
+"""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk is not installed and this is not root: install it with `apt-get install -y wrk`")
+    print("installing wrk with apt-get ...", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return shutil.which("wrk") or sys.exit("wrk still not found after apt-get install")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(argv: list[str], work: Path, name: str, port: int, probe: str, ca: Path) -> subprocess.Popen:
+    log = open(work / f"{name}.log", "wb")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICYLINT_CACHE_DIR": str(work / "cache")}
+    process = subprocess.Popen([*argv, "--host", "127.0.0.1", "--port", str(port)], cwd=work, stdout=log,
+                               stderr=subprocess.STDOUT, env=env)
+    context = ssl.create_default_context(cafile=str(ca))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"{name} exited: see {work / (name + '.log')}")
+        try:
+            method = "POST" if probe == "/validate" else "GET"
+            request = urllib.request.Request(f"https://127.0.0.1:{port}{probe}", method=method, data=b"{}" if method == "POST" else None,
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request, context=context, timeout=2).read()
+            return process
+        except OSError as exc:
+            if getattr(exc, "code", None) is not None and probe == "/validate":
+                return process  # a 400 for "{}" means the server is up
+            time.sleep(0.2)
+    process.kill()
+    sys.exit(f"{name} did not start")
+
+
+def wrk(binary: str, url: str, body: Path, concurrency: int, duration: int, script: Path) -> tuple[float, float, float]:
+    out = subprocess.run(
+        [binary, "-t1", f"-c{concurrency}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        check=True, capture_output=True, text=True, env={**os.environ, "BODY_FILE": str(body)},
+        timeout=duration + 30,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1))
+    p99 = _ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1))
+    if re.search(r"Non-2xx or 3xx responses", out):
+        sys.exit(f"wrk saw error responses:\n{out}")
+    return rps, p50, p99
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
+    parser.add_argument("--concurrency", default="1,8,32", help="connections, comma-separated (default 1,8,32)")
+    args = parser.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    binary = ensure_wrk()
+    sys.path.insert(0, str(ROOT))
+    from webhook.certs import generate
+
+    with tempfile.TemporaryDirectory(prefix="policylint-bench-") as tmp:
+        work = Path(tmp)
+        paths = generate(["localhost"], ip_addresses=["127.0.0.1"], days=1).write(work / "certs")
+        tls = ["--cert", str(paths["tls.crt"]), "--key", str(paths["tls.key"])]
+        script = work / "post.lua"
+        script.write_text(POST_LUA)
+        (work / "config.yaml").write_text("{}\n")
+        webhook_port, fixed_port = free_port(), free_port()
+        servers = [
+            start([sys.executable, "-m", "webhook", "serve", *tls, "--config", str(work / "config.yaml")],
+                  work, "webhook", webhook_port, "/readyz", paths["ca.crt"]),
+            start([sys.executable, str(HERE / "fixed_app.py"), *tls], work, "fixed", fixed_port, "/validate",
+                  paths["ca.crt"]),
+        ]
+        try:
+            rows = []
+            for review in REVIEWS:
+                body = HERE / "reviews" / f"{review}.json"
+                for concurrency in levels:
+                    results = {}
+                    for name, port in (("fixed", fixed_port), ("webhook", webhook_port)):
+                        url = f"https://127.0.0.1:{port}/validate"
+                        wrk(binary, url, body, concurrency, 1, script)  # warm-up: connections, caches
+                        results[name] = wrk(binary, url, body, concurrency, args.duration, script)
+                    rows.append((review, body.stat().st_size, concurrency, results["webhook"], results["fixed"]))
+            decisions = (work / "webhook.log").read_text().count('"admission decision"')
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=20)
+    print(f"{os.cpu_count()} cores shared by the server and wrk; one uvicorn worker each; TLS on 127.0.0.1;"
+          f" {args.duration}s per cell; {decisions} decisions logged by the webhook")
+    print()
+    print("| review | bytes | conc. | webhook req/s | p50 ms | p99 ms | fixed FastAPI req/s | p50 ms | p99 ms | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for review, size, concurrency, (w_rps, w50, w99), (f_rps, f50, f99) in rows:
+        print(f"| {review} | {size} | {concurrency} | {w_rps:,.0f} | {w50:.2f} | {w99:.2f} | {f_rps:,.0f} | {f50:.2f} "
+              f"| {f99:.2f} | {w_rps / f_rps:.0%} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

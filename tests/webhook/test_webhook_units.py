@@ -1,0 +1,146 @@
+"""Pure parts of the webhook: config validation, envelope parsing, the decision rules, message limits."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policylint.model import Finding, Severity
+from webhook.config import WebhookConfigError, settings_from_section
+from webhook.decision import judge, needs_old_object, never_deny, ratchet
+from webhook.messages import denial_message, limit_warnings
+from webhook.review import BadReview, encode_response, parse_review
+
+from webhook_reviews import review, service_entry
+
+
+def finding(rule="SE101", severity=Severity.ERROR, message="host *.x is a wildcard", path="spec.hosts[0]",
+            suppressed=False, reason=None) -> Finding:
+    return Finding(rule, "name", severity, message, "admission", 0, 0, path=path, suppressed=suppressed,
+                   suppression_reason=reason)
+
+
+# -- config ------------------------------------------------------------------------------------------------
+
+def test_defaults():
+    s = settings_from_section(None, environ={})
+    assert (s.failure_mode, s.time_budget_seconds, s.max_body_bytes) == ("open", 1.0, 3 * 1024 * 1024)
+    assert s.exempt_namespaces == {"kube-system", "kube-public", "kube-node-lease", "policylint-system"}
+    assert s.action_for("X001", Severity.ERROR) == "deny"
+    assert s.action_for("X001", Severity.WARNING) == "warn"
+    assert s.action_for("X001", Severity.INFO) == "audit"
+    assert not s.honours_ignore_annotation("default")
+
+
+def test_own_namespace_from_downward_api_is_exempt():
+    assert "policy" in settings_from_section({}, environ={"POD_NAMESPACE": "policy"}).exempt_namespaces
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ({"failure": {"mode": "sideways"}}, "config: webhook.failure.mode: 'sideways' is not one of ['open', 'closed']"),
+    ({"enforcement": {"rules": {"SE101": "block"}}}, "config: webhook.enforcement.rules.SE101: 'block' is not one of ['deny', 'warn', 'audit']"),
+    ({"failure": {"timeBudgetSeconds": 0}}, "config: webhook.failure.timeBudgetSeconds: 0 is less than or equal to the minimum of 0"),
+    ({"maxBodyBytes": "big"}, "config: webhook.maxBodyBytes: 'big' is not of type 'integer'"),
+    ({"exemptions": {"namespaces": ["Not_A_Namespace"]}}, "config: webhook.exemptions.namespaces.0: 'Not_A_Namespace' does not match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'"),
+    ({"colour": "blue"}, "config: webhook: Additional properties are not allowed ('colour' was unexpected)"),
+])
+def test_bad_values_name_the_key(section, message):
+    with pytest.raises(WebhookConfigError) as info:
+        settings_from_section(section, environ={})
+    assert str(info.value) == message
+
+
+def test_ignore_annotation_scoped_to_namespaces():
+    s = settings_from_section({"exemptions": {"ignoreAnnotation": {"allowed": True, "namespaces": ["legacy"]}}})
+    assert s.honours_ignore_annotation("legacy") and not s.honours_ignore_annotation("shop")
+    everywhere = settings_from_section({"exemptions": {"ignoreAnnotation": {"allowed": True}}})
+    assert everywhere.honours_ignore_annotation("shop")
+
+
+# -- envelope ----------------------------------------------------------------------------------------------
+
+def test_parse_review_reads_the_envelope():
+    body = json.dumps(review(service_entry(), dry_run=True, uid="abc")).encode()
+    request = parse_review(body)
+    assert (request.uid, request.kind_key, request.operation, request.namespace, request.name) == (
+        "abc", "networking.istio.io/ServiceEntry", "CREATE", "shop", "payments-api")
+    assert request.dry_run and request.user == "alice@example.com" and request.review_version == "admission.k8s.io/v1"
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b"{", "json"),
+    (b"[]", "not-review"),
+    (b'{"kind": "Pod"}', "not-review"),
+    (b'{"kind": "AdmissionReview", "apiVersion": "admission.k8s.io/v2"}', "not-review"),
+    (b'{"kind": "AdmissionReview", "apiVersion": "admission.k8s.io/v1"}', "no-request"),
+    (b'{"kind": "AdmissionReview", "apiVersion": "admission.k8s.io/v1", "request": {"uid": ""}}', "no-uid"),
+])
+def test_parse_review_rejects(body, reason):
+    with pytest.raises(BadReview) as info:
+        parse_review(body)
+    assert info.value.reason == reason
+
+
+def test_encode_response_only_sets_what_is_given():
+    body = json.loads(encode_response("admission.k8s.io/v1beta1", "u", True))
+    assert body == {"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview",
+                    "response": {"uid": "u", "allowed": True}}
+
+
+# -- decisions ---------------------------------------------------------------------------------------------
+
+def test_severity_actions_and_rule_override():
+    s = settings_from_section({"enforcement": {"rules": {"SE102": "audit"}}})
+    d = judge([finding(), finding("SE102"), finding("SE103", Severity.WARNING), finding("SE104", Severity.INFO)], s, "shop")
+    assert [(j.finding.rule, j.action) for j in d.judged] == [
+        ("SE101", "deny"), ("SE102", "audit"), ("SE103", "warn"), ("SE104", "audit")]
+    assert not d.allowed and d.label == "deny"
+
+
+def test_annotation_suppression_only_where_allowed():
+    suppressed = finding(suppressed=True, reason="annotation: legacy host")
+    assert not judge([suppressed], settings_from_section({}), "shop").allowed
+    allowed = settings_from_section({"exemptions": {"ignoreAnnotation": {"allowed": True}}})
+    d = judge([suppressed], allowed, "shop")
+    assert d.allowed and d.suppressed == (suppressed,)
+
+
+def test_ratchet_matches_by_message_or_path():
+    s = settings_from_section({})
+    moved = finding(path="spec.hosts[1]")  # same message, a host was inserted before it
+    changed = finding(message="host *.y is a wildcard")  # same field, new value
+    new = finding(message="host *.z is a wildcard", path="spec.hosts[2]")
+    d = judge([moved, changed, new], s, "shop")
+    assert needs_old_object(d, s, "UPDATE") and not needs_old_object(d, s, "CREATE")
+    after = ratchet(d, [finding()])
+    assert [(j.action, j.relaxed_by) for j in after.judged] == [
+        ("warn", "pre-existing"), ("warn", "pre-existing"), ("deny", None)]
+
+
+def test_warn_mode_never_denies():
+    d = never_deny(judge([finding()], settings_from_section({}), "shop"))
+    assert d.allowed and d.label == "warn"
+    assert d.warnings[0].warning_text() == (
+        "SE101 spec.hosts[0]: host *.x is a wildcard (not denied: policylint enforcement is in warn mode)")
+
+
+# -- messages ----------------------------------------------------------------------------------------------
+
+def test_denial_message_lists_and_caps():
+    findings = [finding(message=f"problem {i}", path=f"spec.hosts[{i}]") for i in range(4)]
+    assert denial_message(findings, 2) == (
+        "4 policylint violations:\n"
+        "- SE101 spec.hosts[0]: problem 0\n"
+        "- SE101 spec.hosts[1]: problem 1\n"
+        "- and 2 more (run `policylint lint` on the manifest to see all)")
+    assert denial_message(findings[:1], 10) == "1 policylint violation:\n- SE101 spec.hosts[0]: problem 0"
+
+
+def test_warnings_within_apiserver_limits():
+    texts = [f"W{i:03d} spec: " + "x" * 300 + "\nnext line" for i in range(40)]
+    out = limit_warnings(texts, max_count=100, max_length=256)
+    assert all(len(w) <= 256 and w.isprintable() for w in out)
+    assert sum(len(w) for w in out) <= 4096
+    assert out[-1] == f"{40 - (len(out) - 1)} more policylint warnings not shown"
+    assert limit_warnings(["a", "b", "c"], max_count=2, max_length=256) == [
+        "a", "b", "1 more policylint warnings not shown"]
