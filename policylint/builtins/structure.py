@@ -406,6 +406,15 @@ COVERED: dict[tuple[str, str, tuple], str] = {
     ("ServiceEntry", "required", ("spec", "hosts")): "SE101",
     ("ServiceEntry", "minItems", ("spec", "hosts")): "SE101",
     ("ServiceEntry", "maxItems", ("spec", "hosts")): "SE101",
+    ("ServiceEntry", "type", ("spec", "addresses", "*")): "SE110",
+    ("ServiceEntry", "maxLength", ("spec", "addresses", "*")): "SE110",
+    ("Sidecar", "required", ("spec", "egress", "*", "hosts")): "SC503",
+    ("Sidecar", "type", ("spec", "egress", "*", "port", "number")): "SC505",
+    ("Sidecar", "minimum", ("spec", "egress", "*", "port", "number")): "SC505",
+    ("Sidecar", "maximum", ("spec", "egress", "*", "port", "number")): "SC505",
+    ("Sidecar", "required", ("spec", "outboundTrafficPolicy", "egressProxy", "host")): "SC513",
+    ("Sidecar", "type", ("spec", "outboundTrafficPolicy", "mode")): "SC515",
+    ("Sidecar", "enum", ("spec", "outboundTrafficPolicy", "mode")): "SC515",
 }
 
 
@@ -601,10 +610,11 @@ def _type_fix(value: Any, expected: list[str]) -> Any:
             return float(value)
         except ValueError:
             return None
+    # A string fix is given as YAML text with its quotes: `false` -> `"false"`, `5432` -> `"5432"`.
     if "string" in expected and isinstance(value, bool):
-        return "true" if value else "false"
+        return '"true"' if value else '"false"'
     if "string" in expected and isinstance(value, (int, float)):
-        return str(value)
+        return json.dumps(str(value))
     if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return None
