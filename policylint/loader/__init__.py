@@ -9,7 +9,7 @@ from .document import Document, TextDocument
 from .load import LoadResult, load_file, load_text
 from .problems import PROBLEM_CODES, Problem
 from .reading import DEFAULT_MAX_BYTES
-from .sources import Source, iter_sources
+from .sources import Source, iter_sources, load_source
 from .suppress import NO_SUPPRESSIONS, Suppressions
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "load_file",
     "load_text",
     "iter_sources",
+    "load_source",
     "PROBLEM_CODES",
     "DEFAULT_MAX_BYTES",
     "Suppressions",

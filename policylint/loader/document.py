@@ -95,7 +95,7 @@ class Document:
         """Parse the YAML held by the string at ``path`` (e.g. ``("data", "mesh")``); cached per path.
 
         Afterwards ``locate(path + inner)`` points into the outer file.  Returns ``(None, None)`` when
-        the path does not exist and the value itself when it is not a string.
+        there is no string at the path.
         """
         path = tuple(path)
         cached = self._embedded.get(path)
@@ -103,7 +103,7 @@ class Document:
             return cached.value, cached.problem
         found, value = _lookup(self, path)
         if not found or not isinstance(value, str):
-            return (value if found else None), None
+            return None, None
         result = embed(self, path, value)
         self._embedded[path] = result
         return result.value, result.problem

@@ -122,10 +122,10 @@ class _Builder:
             self.result.documents.append(document)
 
         if self.values:
-            if self._is_mapping(data, parsed.root, offset, "document"):
+            if self._is_mapping(data, parsed.root, offset, "the document"):
                 make(None, data, parsed.root, (), api_version=POLICYLINT_API, kind="HelmValues")
             return
-        if not self._is_mapping(data, parsed.root, offset, "document"):
+        if not self._is_mapping(data, parsed.root, offset, "the document"):
             return
         items = data.get("items")
         kind = data.get("kind")
@@ -136,25 +136,28 @@ class _Builder:
                 if self._is_object(item, root, offset, f"item {i} of the {kind}"):
                     make(i, item, root, ("items", i))
             return
-        if self._is_object(data, parsed.root, offset, "document"):
+        if self._is_object(data, parsed.root, offset, "the document"):
             make(None, data, parsed.root, ())
 
     def _is_mapping(self, data, root, offset, what: str) -> bool:
         if isinstance(data, dict):
             return True
-        kind = "a list" if isinstance(data, list) else f"a plain value ({type(data).__name__})"
-        self.add_problem("PL003", f"the {what} is {kind}, not a mapping; a Kubernetes object is a mapping "
-                                  "with apiVersion, kind and metadata", root[0] + offset, root[1])
+        self.add_problem("PL003", f"{what} is {_describe(data)}, not a mapping; a Kubernetes object is a "
+                                  "mapping with apiVersion, kind and metadata", root[0] + offset, root[1])
         return False
 
     def _is_object(self, data, root, offset, what: str) -> bool:
         if not self._is_mapping(data, root, offset, what):
             return False
-        missing = [key for key in ("apiVersion", "kind") if not isinstance(data.get(key), str) or not data[key]]
-        if not missing:
+        missing = [key for key in ("apiVersion", "kind") if not data.get(key)]
+        wrong = [key for key in ("apiVersion", "kind") if key not in missing and not isinstance(data[key], str)]
+        if not missing and not wrong:
             return True
-        self.add_problem("PL004", f"the {what} has no {' and no '.join(missing)}, so it is not a Kubernetes "
-                                  "object and no rule can check it", root[0] + offset, root[1])
+        if missing:
+            message = f"{what} has no {' and no '.join(missing)}, so it is not a Kubernetes object"
+        else:
+            message = f"the {wrong[0]} of {what} is {_describe(data[wrong[0]])}, not a string, so it is not a Kubernetes object"
+        self.add_problem("PL004", message + " and no rule can check it", root[0] + offset, root[1])
         return False
 
     def finish(self, empty_warning: bool = True) -> LoadResult:
@@ -168,6 +171,18 @@ class _Builder:
                 group.parsed.table.pop(id(data.get("items")), None)
                 group.parsed.table.pop(id(data), None)
         return self.result
+
+
+def _describe(value) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
 
 
 def _load_yaml(text: str, file: str, values: bool) -> LoadResult:

@@ -11,7 +11,7 @@ from .classify import classify
 from .load import STDIN, LoadResult, load_file, load_text
 from .reading import DEFAULT_MAX_BYTES, decode, too_large
 
-__all__ = ["Source", "iter_sources", "SKIPPED_DIRECTORIES"]
+__all__ = ["Source", "iter_sources", "load_source", "SKIPPED_DIRECTORIES"]
 
 SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
 
@@ -39,6 +39,11 @@ class Source:
         if failure is not None:
             return LoadResult(problems=[failure])
         return load_text(text, self.display)
+
+
+def load_source(source: Source, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+    """``source.load(max_bytes)``: the seam the engine (and its benchmarks) call."""
+    return source.load(max_bytes)
 
 
 def iter_sources(paths: Iterable[str], excludes: Iterable[str] = (), stdin=sys.stdin) -> Iterator[Source]:
