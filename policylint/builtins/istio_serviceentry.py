@@ -1,0 +1,371 @@
+"""What Istio's ServiceEntry validation knows that the generic builtins do not (spec §3.1-3.4, GAP-001/002/010/011).
+
+- Hosts: Istio's wildcard-domain check (`agent.ValidateWildcardDomain`) with its exact reasons, partial wildcards.
+- Addresses: Go `netip.ParseAddr` / `netip.ParsePrefix` semantics (stricter than Python's `ipaddress`: no leading
+  zeros in IPv4 octets or prefix lengths, no netmask form, no zone in a prefix; host bits allowed), canonical
+  networks, supernets (so an index can find containment with key lookups), private / public classification.
+- Endpoints: the address kinds Istio distinguishes (IP, unix socket, FQDN, wildcard).
+- Visibility: the exportTo scopes of the IST0177 analyzer, and whether two scope sets overlap.
+- Kubernetes Service hostnames a ServiceEntry host can collide with.
+
+Every function is total: wrong types or malformed strings give None/False/[] and never raise.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from . import builtin
+
+# -- hosts ----------------------------------------------------------------------------------------------------
+
+_DNS1123_LABEL = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?\Z")
+_WILDCARD_LABEL = re.compile(r"(?:\*|(?:\*|\*-)?[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)\Z")
+_GO_ATOI = re.compile(r"[+-]?[0-9]+\Z")
+
+
+def _label_ok(label: str, pattern: re.Pattern) -> bool:
+    return len(label) <= 63 and pattern.match(label) is not None
+
+
+@builtin("serviceEntryHostProblem", "why Istio rejects a ServiceEntry host (wildcard-domain rules), or null when it is valid")
+def service_entry_host_problem(host: Any) -> str | None:
+    if not isinstance(host, str):
+        return "a host must be a string"
+    if host == "":
+        return "the host is empty"
+    if len(host) > 255:
+        return "longer than 255 characters"
+    first, dot, rest = host.partition(".")
+    if not _label_ok(first, _WILDCARD_LABEL):
+        if "*" in first:
+            return f"'*' is only allowed at the start of the first label, not in {first!r}"
+        return f"label {first!r} is not a DNS label"
+    if not dot:
+        return None
+    labels = rest.split(".")
+    if _GO_ATOI.match(labels[-1]):
+        if re.fullmatch(r"[0-9.]+", host):
+            return "an IP address is not a hostname (put it in addresses)"
+        return f"the top-level label {labels[-1]!r} is all digits"
+    for i, label in enumerate(labels):
+        if i == len(labels) - 1 and label == "":
+            return None  # a trailing dot is allowed
+        if "*" in label:
+            return f"'*' is only allowed in the first label, not in {label!r}"
+        if not _label_ok(label, _DNS1123_LABEL):
+            return f"label {label!r} is not a DNS label"
+    return None
+
+
+@builtin("isPartialWildcardHost", "true for a host with '*' that is neither '*' nor '*.domain' (Istio warns: *x.com)")
+def is_partial_wildcard_host(host: Any) -> bool:
+    return isinstance(host, str) and "*" in host and host != "*" and not host.startswith("*.")
+
+
+# -- addresses (Go netip semantics) ---------------------------------------------------------------------------
+
+_IPV4 = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}\Z")
+_PREFIX_BITS = re.compile(r"(?:0|[1-9][0-9]{0,2})\Z")
+
+
+def _go_addr(text: str, allow_zone: bool):
+    """netip.ParseAddr: an ipaddress object, or None."""
+    if not text:
+        return None
+    if "%" in text:
+        addr, _, zone = text.partition("%")
+        if not allow_zone or not zone or ":" not in addr:
+            return None
+        text = addr
+    if ":" in text:
+        try:
+            return ipaddress.IPv6Address(text)
+        except ValueError:
+            return None
+    if not _IPV4.match(text):
+        return None
+    try:
+        return ipaddress.IPv4Address(text)
+    except ValueError:
+        return None
+
+
+def _go_prefix(text: str):
+    """netip.ParsePrefix: (address, bits), host bits kept; or None."""
+    addr_text, _, bits_text = text.partition("/")
+    addr = _go_addr(addr_text, allow_zone=False)
+    if addr is None or not _PREFIX_BITS.match(bits_text):
+        return None
+    bits = int(bits_text)
+    if bits > addr.max_prefixlen:
+        return None
+    return addr, bits
+
+
+def _network(value: Any):
+    """The ipaddress network an Istio address (IP or CIDR, Go-valid) stands for; None when invalid."""
+    if not isinstance(value, str):
+        return None
+    if value.count("/") == 1:
+        parsed = _go_prefix(value)
+        if parsed is None:
+            return None
+        addr, bits = parsed
+        return ipaddress.ip_network(f"{addr}/{bits}", strict=False)
+    addr = _go_addr(value, allow_zone=True)
+    if addr is None:
+        return None
+    return ipaddress.ip_network(addr)
+
+
+@builtin("serviceEntryAddressProblem", "why Istio rejects a ServiceEntry address (Go netip IP/CIDR parsing), or null when valid")
+def service_entry_address_problem(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "an address must be a string"
+    if value.count("/") == 1:
+        addr_text, _, bits_text = value.partition("/")
+        addr = _go_addr(addr_text, allow_zone=False)
+        if addr is None:
+            if "%" in addr_text:
+                return "an IPv6 zone is not allowed in a CIDR"
+            if re.fullmatch(r"[0-9.]+", addr_text) and _IPV4.match(addr_text) is None:
+                return f"{addr_text!r} is not an IPv4 address (4 octets 0-255, no leading zeros)"
+            return f"{addr_text!r} is not an IP address"
+        if not _PREFIX_BITS.match(bits_text):
+            if "." in bits_text:
+                return "a prefix length must be a number, not a netmask"
+            return f"prefix length {bits_text!r} is not a plain number (no sign, no leading zeros)"
+        if int(bits_text) > addr.max_prefixlen:
+            return f"prefix length /{bits_text} exceeds /{addr.max_prefixlen}"
+        return None
+    if _go_addr(value, allow_zone=True) is not None:
+        return None
+    if value.count("/") > 1:
+        return "more than one '/'"
+    if re.fullmatch(r"[0-9.]+", value):
+        return "not an IPv4 address (4 octets 0-255, no leading zeros)"
+    return "not an IP address or CIDR"
+
+
+@builtin("addressNetwork", "the canonical network (a.b.c.d/n) an Istio IP or CIDR address stands for; null when invalid")
+def address_network(value: Any) -> str | None:
+    net = _network(value)
+    return None if net is None else str(net)
+
+
+@builtin("nonCanonicalCIDRFix", "the canonical network for a Go-valid CIDR with host bits set (10.0.0.1/24 -> 10.0.0.0/24); null otherwise")
+def non_canonical_cidr_fix(value: Any) -> str | None:
+    if not isinstance(value, str) or value.count("/") != 1:
+        return None
+    parsed = _go_prefix(value)
+    if parsed is None:
+        return None
+    addr, bits = parsed
+    net = ipaddress.ip_network(f"{addr}/{bits}", strict=False)
+    return None if net.network_address == addr else str(net)
+
+
+@builtin("addressSupernets", "every canonical network that contains an Istio IP/CIDR address, itself included, widest first; [] when invalid")
+def address_supernets(value: Any) -> list[str]:
+    net = _network(value)
+    if net is None:
+        return []
+    return [str(net.supernet(new_prefix=bits)) for bits in range(0, net.prefixlen)] + [str(net)]
+
+
+@builtin("addressInNetworks", "the first of the CIDRs/IPs in the list that overlaps the address, or null (invalid entries ignored)")
+def address_in_networks(value: Any, networks: Any) -> str | None:
+    net = _network(value)
+    if net is None or not isinstance(networks, list):
+        return None
+    for candidate in networks:
+        other = _network(candidate) if isinstance(candidate, str) else None
+        if other is not None and other.version == net.version and net.overlaps(other):
+            return candidate
+    return None
+
+
+_NOT_PUBLIC = [ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/3", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32", "2001:2::/48",
+)]
+_PRIVATE = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
+)]
+
+
+@builtin("isPrivateAddress", "true when an IP/CIDR lies inside RFC 1918, carrier-grade NAT (100.64/10) or IPv6 ULA space")
+def is_private_address(value: Any) -> bool:
+    net = _network(value)
+    return net is not None and any(net.version == p.version and net.subnet_of(p) for p in _PRIVATE)
+
+
+@builtin("isPublicAddress", "true when an IP/CIDR lies wholly in globally routable unicast space (not private, loopback, link-local, documentation, reserved)")
+def is_public_address(value: Any) -> bool:
+    net = _network(value)
+    if net is None or net.prefixlen == 0:
+        return False
+    if isinstance(net, ipaddress.IPv6Network) and net.network_address.ipv4_mapped is not None:
+        return False
+    return not any(net.version == p.version and net.overlaps(p) for p in _NOT_PUBLIC)
+
+
+# -- endpoints ------------------------------------------------------------------------------------------------
+
+@builtin("endpointAddressKind", "\"ip\", \"unix\", \"wildcard\", \"fqdn\" or \"invalid\": how Istio reads a ServiceEntry endpoint address")
+def endpoint_address_kind(value: Any) -> str:
+    if not isinstance(value, str) or value == "":
+        return "invalid"
+    if value.startswith("unix://"):
+        return "unix"
+    if _go_addr(value, allow_zone=True) is not None:
+        return "ip"
+    if "*" in value:
+        return "wildcard"
+    if "/" in value or ":" in value:
+        return "invalid"
+    problem = service_entry_host_problem(value)
+    return "fqdn" if problem is None else "invalid"
+
+
+@builtin("unixSocketProblem", "why Istio rejects a unix:// endpoint address (empty, a directory, relative), or null when valid")
+def unix_socket_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.startswith("unix://"):
+        return "not a unix:// address"
+    path = value[len("unix://"):]
+    if path == "":
+        return "the socket path is empty"
+    if path.startswith("@"):
+        return None  # abstract socket
+    if path.endswith("/"):
+        return "the socket path may not be a directory"
+    if not path.startswith("/"):
+        return "the socket path must be absolute or an abstract socket (@name)"
+    return None
+
+
+_LABEL_NAME = re.compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_LABEL_VALUE = re.compile(r"(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
+
+
+@builtin("endpointLabelProblem", "why Istio rejects an endpoint label (Kubernetes key syntax, value characters), or null when valid")
+def endpoint_label_problem(key: Any, value: Any) -> str | None:
+    if not isinstance(key, str):
+        return "the label key must be a string"
+    prefix, slash, name = key.rpartition("/")
+    if slash:
+        if not prefix or len(prefix) > 253 or not all(_label_ok(part, _DNS1123_LABEL) for part in prefix.split(".")):
+            return f"the key prefix {prefix!r} is not a DNS subdomain"
+    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+        return f"the key {key!r} is not a label name (at most 63 letters, digits, '-', '_', '.', alphanumeric at both ends)"
+    if not isinstance(value, str):
+        return f"the value of {key} must be a string (quote it)"
+    if not _LABEL_VALUE.match(value):
+        return f"the value {value!r} is not a label value (letters, digits, '-', '_', '.', alphanumeric at both ends)"
+    return None
+
+
+# -- visibility -----------------------------------------------------------------------------------------------
+
+@builtin("serviceEntryScopes", "IST0177 visibility scopes of an exportTo list in a namespace: [\"*\"] when public, '.' as the namespace, '~' as none")
+def service_entry_scopes(export_to: Any, namespace: Any) -> list[str]:
+    if not isinstance(export_to, list) or not export_to:
+        return ["*"]
+    names = [e for e in export_to if isinstance(e, str)]
+    if "*" in names:
+        return ["*"]
+    scopes: list[str] = []
+    for entry in names:
+        if entry == "~":
+            continue  # visible to no namespace (Istio compares "~" literally; we do not)
+        scope = (namespace if isinstance(namespace, str) and namespace else "default") if entry == "." else entry
+        if scope not in scopes:
+            scopes.append(scope)
+    return scopes
+
+
+@builtin("scopesOverlap", "true when two serviceEntryScopes lists can see a common namespace ('*' overlaps any non-empty list)")
+def scopes_overlap(a: Any, b: Any) -> bool:
+    if not isinstance(a, list) or not isinstance(b, list) or not a or not b:
+        return False
+    if "*" in a or "*" in b:
+        return True
+    return any(x in b for x in a)
+
+
+# -- Kubernetes Service hostnames ------------------------------------------------------------------------------
+
+@builtin("serviceHostFQDN", "the Kubernetes Service FQDN (name.ns.svc.DOMAIN) a host names from namespace ns: name, name.ns, name.ns.svc or the FQDN itself; null otherwise")
+def service_host_fqdn(host: Any, namespace: Any, domain: Any = None) -> str | None:
+    if not isinstance(host, str) or not host or "*" in host:
+        return None
+    domain = domain if isinstance(domain, str) and domain else "cluster.local"
+    namespace = namespace if isinstance(namespace, str) and namespace else "default"
+    name = host.lower().rstrip(".")
+    suffix = ".svc." + domain.lower().strip(".")
+    if name.endswith(suffix):
+        parts = name[: -len(suffix)].split(".")
+        return name if len(parts) == 2 and all(parts) else None
+    parts = name.split(".")
+    if not all(parts):
+        return None
+    if len(parts) == 1:
+        return f"{name}.{namespace}{suffix}"
+    if len(parts) == 2 or (len(parts) == 3 and parts[2] == "svc"):
+        return f"{parts[0]}.{parts[1]}{suffix}"
+    return None
+
+
+# -- versions -------------------------------------------------------------------------------------------------
+
+_VERSION = re.compile(r"([0-9]+)\.([0-9]+)")
+
+
+@builtin("dynamicDNSSupported", "false when an Istio version (mesh.istioVersion) predates DYNAMIC_DNS (1.31); true when newer or unknown")
+def dynamic_dns_supported(version: Any) -> bool:
+    if not isinstance(version, str):
+        return True
+    match = _VERSION.match(version)
+    if match is None:
+        return True
+    return (int(match.group(1)), int(match.group(2))) >= (1, 31)
+
+
+# -- lists of ports and addresses -----------------------------------------------------------------------------
+
+@builtin("coveringAddress", "for addresses[i], an earlier address with the same network or any other address containing it; null when none")
+def covering_address(addresses: Any, i: Any) -> str | None:
+    if not isinstance(addresses, list) or not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(addresses):
+        return None
+    mine = _network(addresses[i])
+    if mine is None:
+        return None
+    for j, other in enumerate(addresses):
+        if j == i:
+            continue
+        net = _network(other)
+        if net is None or net.version != mine.version:
+            continue
+        if net == mine:
+            if j < i:
+                return other
+        elif mine.subnet_of(net):
+            return other
+    return None
+
+
+@builtin("earlierPortWith", "the first port before ports[i] whose field has the same value (a repeated name or number); null when none")
+def earlier_port_with(ports: Any, i: Any, field: Any) -> Any:
+    if not isinstance(ports, list) or not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(ports):
+        return None
+    mine = ports[i]
+    if not isinstance(mine, dict) or field not in mine or mine[field] is None:
+        return None
+    value = mine[field]
+    for other in ports[:i]:
+        if isinstance(other, dict) and type(other.get(field)) is type(value) and other.get(field) == value:
+            return other
+    return None
