@@ -12,18 +12,23 @@ Rule-callable builtins:
                                         webhook warning), or null; `.` stands for `namespace`
     sidecarBindError(bind, number, captureMode)
                                         why an egress listener's bind/port/captureMode combination is rejected
-    isIPAddress(s)                      s parses as an IP address the way Go's netip.ParseAddr does
+    sidecarDuplicateListener(egress, i) why egress[i] repeats an earlier listener's port (IP-bound listeners) or
+                                        unix bind (port 0 listeners), or null
+    egressProxyError(egressProxy)       why the webhook rejects an outboundTrafficPolicy.egressProxy destination
+                                        (host not an FQDN, port missing or out of range), or null
     meshHostFqdn(host, namespace, domain)
                                         Istio's registry key for a destination host: a short name (no dot) becomes
-                                        name.namespace.svc.<domain>; any other host is kept as written
+                                        name.namespace.svc.<domain>; a wildcard or dotted host is kept as written
+    exportScopes(exportTo, namespace)   the namespaces an exportTo list (or a comma-separated
+                                        networking.istio.io/exportTo annotation) makes a config visible in:
+                                        ["*"] when empty or containing `*`; `.` becomes the own namespace
     clusterServiceHost(host, namespace, domain)
                                         [name, namespace] when the host names a Kubernetes Service the way Istio
                                         resolves it (short name, or name.ns.svc.<domain>), else null
-    wildcardSuffixes(host)              the wildcard hosts that cover host by Istio's suffix rule, most specific
-                                        first, ending with `*` (`a.b.c` -> `*.b.c`, `*.c`, `*`; a wildcard host
-                                        lists itself first)
     localityError(locality)             why a locality in localityLbSetting `distribute` is rejected, or null
     localityOverlap(localities, i)      the earlier locality that localities[i] overlaps with, or null
+    meshConfigDocument(self)            the document itself when it is a --mesh-config document
+                                        (policylint.io/MeshConfig), else null; keeps the document's paths
     isMeshConfigMap(name)               the ConfigMap name is `istio` or `istio-<revision>`, where istiod reads
                                         the mesh config (`data.mesh`)
 """
@@ -127,7 +132,54 @@ def sidecar_egress_host_duplicate(hosts: Any, i: Any, namespace: Any = None) -> 
     return None
 
 
-@builtin("isIPAddress", "true when the string is an IP address as Go's netip.ParseAddr reads it (no leading zeros in IPv4)")
+@builtin("sidecarDuplicateListener", "why Sidecar egress[i] repeats an earlier listener's port number (or unix bind for port 0), or null")
+def sidecar_duplicate_listener(egress: Any, i: Any) -> str | None:
+    if not isinstance(egress, list) or isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(egress):
+        return None
+    key = _listener_key(egress[i])
+    if key is None:
+        return None
+    for j in range(i):
+        if _listener_key(egress[j]) == key:
+            what = f"port {key[1]}" if key[0] == "port" else f"unix bind {key[1]}"
+            return f"{what} is already used by egress listener {j}"
+    return None
+
+
+def _listener_key(listener: Any) -> tuple | None:
+    if not isinstance(listener, dict) or not isinstance(listener.get("port"), dict):
+        return None
+    number = listener["port"].get("number")
+    number = 0 if number is None else number
+    if isinstance(number, bool) or not isinstance(number, int):
+        return None
+    if number == 0:
+        bind = listener.get("bind")
+        return ("bind", bind if isinstance(bind, str) else "")
+    return ("port", number)
+
+
+@builtin("egressProxyError", "why Istio rejects a Sidecar outboundTrafficPolicy.egressProxy (host not an FQDN, port missing), or null")
+def egress_proxy_error(proxy: Any) -> str | None:
+    if not isinstance(proxy, dict):
+        return "egressProxy must be a destination {host, port}"
+    host = proxy.get("host")
+    if not isinstance(host, str) or not host:
+        return "egressProxy host is required"
+    if len(host) > 255:
+        return f"egressProxy host {host!r} is too long (max 255)"
+    reason = _dns1123_labels_error(host)
+    if reason:
+        return f"egressProxy host {host!r} is not a domain name: {reason}"
+    port = proxy.get("port")
+    if not isinstance(port, dict):
+        return "egressProxy port is required"
+    number = port.get("number")
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
+        return f"egressProxy port number {'(missing)' if number is None else number} must be in the range 1..65535"
+    return None
+
+
 def is_ip_address(value: Any) -> bool:
     if not isinstance(value, str) or not value:
         return False
@@ -189,11 +241,29 @@ def sidecar_bind_error(bind: Any, number: Any, capture_mode: Any = None) -> str 
 def mesh_host_fqdn(host: Any, namespace: Any, domain: Any = "cluster.local") -> str | None:
     if not isinstance(host, str) or not host:
         return None
-    if "." in host:
+    if "." in host or host.startswith("*"):
         return host
     ns = namespace if isinstance(namespace, str) and namespace else "default"
     dom = domain if isinstance(domain, str) and domain else "cluster.local"
     return f"{host}.{ns}.svc.{dom}"
+
+
+@builtin("exportScopes", "the namespaces an exportTo list makes a config visible in: [\"*\"] for empty or `*`, `.` -> own namespace")
+def export_scopes(export_to: Any, namespace: Any) -> list[str]:
+    own = namespace if isinstance(namespace, str) and namespace else "default"
+    if isinstance(export_to, str):
+        export_to = export_to.split(",")
+    if not isinstance(export_to, list):
+        return ["*"]
+    entries = [e.strip() for e in export_to if isinstance(e, str) and e.strip()]
+    if not entries or "*" in entries:
+        return ["*"]
+    out: list[str] = []
+    for entry in entries:
+        scope = own if entry == "." else entry
+        if scope not in out:
+            out.append(scope)
+    return out
 
 
 @builtin("clusterServiceHost", "[name, namespace] when a host names a Kubernetes Service (short name or name.ns.svc.<domain>), else null")
@@ -210,17 +280,6 @@ def cluster_service_host(host: Any, namespace: Any, domain: Any = "cluster.local
         if len(parts) == 2 and all(parts):
             return parts
     return None
-
-
-@builtin("wildcardSuffixes", "wildcard hosts covering a host by Istio's suffix rule, most specific first, ending with `*`")
-def wildcard_suffixes(host: Any) -> list[str]:
-    if not isinstance(host, str) or not host:
-        return []
-    labels = host.split(".")
-    out = [f"*.{'.'.join(labels[k:])}" for k in range(1, len(labels)) if labels[k]]
-    if host != "*":
-        out.append("*")
-    return out
 
 
 def _locality_parts(locality: str) -> list[str] | None:
@@ -282,3 +341,10 @@ _MESH_CONFIGMAP = re.compile(r"istio(-[a-z0-9][-a-z0-9.]*)?\Z")
 @builtin("isMeshConfigMap", "true when a ConfigMap name is `istio` or `istio-<revision>` (where istiod reads the mesh config)")
 def is_mesh_configmap(name: Any) -> bool:
     return isinstance(name, str) and _MESH_CONFIGMAP.match(name) is not None
+
+
+@builtin("meshConfigDocument", "the document's data when it is a --mesh-config document (kind policylint.io/MeshConfig), else null", context="document")
+def mesh_config_document(doc: Any, path: Any, value: Any) -> Any:
+    if getattr(doc, "kind_key", None) != "policylint.io/MeshConfig" or path not in ((), None):
+        return None
+    return value if isinstance(value, dict) else None
