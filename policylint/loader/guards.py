@@ -33,6 +33,7 @@ __all__ = [
     "split_documents",
     "nesting_violation",
     "has_anchor",
+    "Expansion",
     "alias_expansion",
     "alias_bomb",
     "template_marker",
@@ -135,19 +136,29 @@ def has_anchor(text: str) -> bool:
     return "&" in text and _ANCHOR.search(text) is not None
 
 
-def alias_expansion(root) -> tuple[int, int]:
-    """(expanded node count, distinct node count) of a composed node graph, without recursion.
+class Expansion(NamedTuple):
+    expanded: int  # nodes a full walk of the data would visit (a lower bound once over the limit)
+    distinct: int  # nodes actually written
+    recursive: object | None  # a node that contains itself through an alias, if any
+
+
+def alias_expansion(root) -> Expansion:
+    """How far aliases blow up a composed node graph, computed without recursion.
 
     Each node's subtree size is memoised, so a shared (aliased) subtree costs one visit; the walk stops
-    early once the expansion is far over the limit.  A node inside itself (`&a [*a]`) counts once.
+    early once the expansion is far over the limit.
     """
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
+    recursive = None
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         key = id(node)
-        if key in sizes or (key in open_nodes and not children_done):
+        if key in sizes:
+            continue
+        if key in open_nodes and not children_done:
+            recursive = recursive or node
             continue
         if isinstance(node, ScalarNode):
             sizes[key] = 1
@@ -165,12 +176,12 @@ def alias_expansion(root) -> tuple[int, int]:
             open_nodes.add(key)
             stack.append((node, True))
             stack.extend((child, False) for child in children if id(child) not in sizes)
-    return sizes.get(id(root), max(sizes.values(), default=1)), len(sizes)
+    expanded = sizes.get(id(root), max(sizes.values(), default=1))
+    return Expansion(expanded, len(sizes), recursive)
 
 
-def alias_bomb(root) -> bool:
-    expanded, distinct = alias_expansion(root)
-    return expanded > MAX_EXPANDED_NODES and expanded > ALIAS_EXPANSION_RATIO * distinct
+def alias_bomb(expansion: Expansion) -> bool:
+    return expansion.expanded > MAX_EXPANDED_NODES and expansion.expanded > ALIAS_EXPANSION_RATIO * expansion.distinct
 
 
 def _children(node) -> list:

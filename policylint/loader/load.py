@@ -64,7 +64,7 @@ def _load(text: str, file: str, kind: FileKind | None) -> LoadResult:
             if result is not None:
                 return result
         kind = FileKind.MANIFEST
-    return _load_yaml(text, file, values=kind is FileKind.HELM_VALUES)
+    return _load_yaml(normalize_newlines(text, unicode_breaks=True), file, values=kind is FileKind.HELM_VALUES)
 
 
 def _load_text_file(text: str, file: str) -> LoadResult:

@@ -60,15 +60,11 @@ def parse_chunk(text: str, loader_class, *, templates: bool = True,
                     at = guards.first_template_action(text, marker.start_mark.index)
                     outcomes.append(_template_problem(text, marker.start_mark.index if at is None else at))
                     continue
-            if anchors and guards.alias_bomb(node):
-                expanded, distinct = guards.alias_expansion(node)
-                outcomes.append(RawProblem(
-                    "PL008",
-                    f"aliases (*name) expand this document's {distinct} nodes to more than "
-                    f"{max(expanded, guards.MAX_EXPANDED_NODES):,}; it looks like a 'billion laughs' "
-                    "attack and is skipped",
-                    node.start_mark.line, node.start_mark.column))
-                continue
+            if anchors:
+                trouble = _alias_problem(guards.alias_expansion(node), node)
+                if trouble is not None:
+                    outcomes.append(trouble)
+                    continue
             data = loader.construct_document(node)
             table, duplicates = loader.take_document_state()
             if data is None:  # empty document, or only comments
@@ -93,6 +89,21 @@ def parse_chunk(text: str, loader_class, *, templates: bool = True,
     finally:
         loader.dispose()
     return outcomes
+
+
+def _alias_problem(expansion: guards.Expansion, root) -> RawProblem | None:
+    if expansion.recursive is not None:
+        mark = expansion.recursive.start_mark
+        return RawProblem("PL008", "an alias refers to the node that contains it, so the data is infinitely "
+                                   "deep; the document is skipped", mark.line, mark.column)
+    if guards.alias_bomb(expansion):
+        return RawProblem(
+            "PL008",
+            f"aliases (*name) expand this document's {expansion.distinct} nodes to more than "
+            f"{max(expansion.expanded, guards.MAX_EXPANDED_NODES):,}; it looks like a 'billion laughs' attack "
+            "and the document is skipped",
+            root.start_mark.line, root.start_mark.column)
+    return None
 
 
 def _syntax_problem(error: yaml.MarkedYAMLError, where) -> RawProblem:

@@ -165,7 +165,8 @@ Lint the sources the bundle is generated from, exclude the file, or raise the li
     "PL008": ("alias-expansion-limit", "YAML aliases expand to too many nodes", """\
 ## What it does
 Reports a document whose anchors and aliases (`&a` / `*a`) would expand to more than 100,000 nodes (and
-more than 10 times the nodes actually written). The document is skipped.
+more than 10 times the nodes actually written), or where an alias refers to the node that contains it
+(`a: &a [*a]`, data that never ends). The document is skipped.
 
 ## Why it matters
 This is the "billion laughs" attack: a few lines that expand to gigabytes in any tool that walks the

@@ -66,10 +66,18 @@ def decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
     return text[1:] if text.startswith("\ufeff") else text, None
 
 
-def normalize_newlines(text: str) -> str:
-    """CRLF and lone CR to LF, so that line counting agrees with libyaml."""
+def normalize_newlines(text: str, unicode_breaks: bool = False) -> str:
+    """CRLF and lone CR to LF, so that counting "\\n" agrees with libyaml's line numbers.
+
+    ``unicode_breaks``: also NEL, LS and PS, which YAML 1.1 treats as line breaks too.  Not for JSON,
+    where they are ordinary characters inside strings.
+    """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if unicode_breaks:
+        for character in ("\x85", "\u2028", "\u2029"):
+            if character in text:
+                text = text.replace(character, "\n")
     return text
 
 
