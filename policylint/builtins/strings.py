@@ -76,10 +76,6 @@ def ends_with(s, suffix) -> bool:
     return type(s) is str and type(suffix) is str and s.endswith(suffix)
 
 
-def contains(s, sub) -> bool:
-    return type(s) is str and type(sub) is str and sub in s
-
-
 def regex(pattern) -> re.Pattern | None:
     """The compiled pattern, cached; `None` for a pattern that does not compile (or is not a string)."""
     if type(pattern) is not str:

@@ -62,16 +62,27 @@ def _function(name: str, signature: str, fb: FunctionBuilder, prologue: list[str
 
 def _rule_body(fb: FunctionBuilder, rule: ast.RuleDecl) -> list[str]:
     def innermost(scope: dict, loop: Binding | None) -> None:
-        condition = fb.test(rule.when, scope) if rule.when is not None else "False"
-        with fb.block(f"if {condition}:"):
+        def hit() -> None:
             message = _message(fb, rule.message, scope)
             path = _at(fb, rule.at, scope, loop)
             fix = _fix(fb, rule.fix, scope)
             column = "None" if rule.column_expr is None else f"_column({fb.value(rule.column_expr, scope)})"
             fb.emit(f"hits.append(_Hit({message}, {path}, {fix}, {column}))")
 
+        _when(fb, rule.when if rule.when is not None else ast.Literal(0, 0, False), scope, hit)
+
     _steps(fb, rule.steps, 0, {}, None, innermost)
     return fb.lines
+
+
+def _when(fb: FunctionBuilder, node, scope: dict, then) -> None:
+    """`a && b && c` becomes nested `if`s, so values computed for the condition (lazy lets included) are still
+    known when the hit is built."""
+    if isinstance(node, ast.Binary) and node.op == "&&":
+        _when(fb, node.left, scope, lambda: _when(fb, node.right, scope, then))
+        return
+    with fb.block(f"if {fb.test(node, scope)}:"):
+        then()
 
 
 def _index_body(fb: FunctionBuilder, index: ast.IndexDecl) -> list[str]:

@@ -16,14 +16,22 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from . import ast
+from . import ast, runtime
 from .errors import ErrorSink
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUMBER_SOURCE = re.compile(r"-?[0-9][0-9.e+-]*\Z")
+_STRING_SOURCE = re.compile(r"'[^'\\]*'\Z|\"[^\"\\]*\"\Z")
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ORDER_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+_FOLD = {"==": runtime.eq, "!=": runtime.ne, "<": runtime.lt, "<=": runtime.le, ">": runtime.gt, ">=": runtime.ge}
 _ARITH_HELPER = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
 
+# Top-level fields a bare name commonly means: never reported as a misspelt variable.
+TOP_LEVEL_FIELDS = frozenset({
+    "apiVersion", "kind", "metadata", "spec", "status", "data", "stringData", "binaryData", "type", "items",
+    "immutable", "rules", "subjects", "roleRef", "webhooks", "lines", "path",
+})
 # name -> (min args, max args)
 METHODS = {
     "startsWith": (1, 1), "endsWith": (1, 1), "contains": (1, 1), "matches": (1, 1), "lowerAscii": (0, 0),
@@ -35,7 +43,7 @@ _SIMPLE_METHODS = {
     "lowerAscii": "_lower_ascii", "upperAscii": "_upper_ascii", "trim": "_trim", "split": "_split",
     "replace": "_replace", "size": "_size", "indexOf": "_index_of", "lastIndexOf": "_last_index_of",
     "substring": "_substring", "join": "_join", "keys": "_keys", "values": "_values", "startsWith": "_starts_with",
-    "endsWith": "_ends_with", "contains": "_str_contains", "matches": "_matches",
+    "endsWith": "_ends_with", "contains": "_contains", "matches": "_matches",
 }
 
 
@@ -199,7 +207,9 @@ class FunctionBuilder:
 
     def atom(self, expr: str) -> str:
         """`expr` if it is a name or a literal (cheap to repeat), else a temp holding it."""
-        if _IDENT.match(expr) or expr in ("None", "True", "False") or _is_literal_source(expr):
+        if _NUMBER_SOURCE.match(expr):
+            return f"({expr})"  # `(1).startswith` parses, `1.startswith` does not
+        if _IDENT.match(expr) or _STRING_SOURCE.match(expr):
             return expr
         return self.temp(expr)
 
@@ -258,6 +268,10 @@ class FunctionBuilder:
         if node.name == "config":
             self.uses_config = True
             return "cfg"
+        close = difflib.get_close_matches(node.name, list(scope), n=1, cutoff=0.8)
+        if close and node.name not in TOP_LEVEL_FIELDS:
+            return self.error(node, f"unknown name {node.name!r}: did you mean the variable {close[0]!r}? (a bare "
+                                    f"name that is no variable reads a top-level field: write self.{node.name})")
         return self.temp(f"data.get({node.name!r})")
 
     def binding_value(self, binding: Binding) -> str:
@@ -337,7 +351,9 @@ class FunctionBuilder:
 
     def comparison(self, node, scope) -> str:
         op, left, right = node.op, node.left, node.right
-        if isinstance(left, ast.Literal) and not isinstance(right, ast.Literal):
+        if isinstance(left, ast.Literal) and isinstance(right, ast.Literal):
+            return repr(_FOLD[op](left.value, right.value))  # both constant: decide now
+        if isinstance(left, ast.Literal):
             op, left, right = _MIRROR[op], right, left
         x = self.value(left, scope)
         if not isinstance(right, ast.Literal):
@@ -352,7 +368,10 @@ class FunctionBuilder:
                 return f"({x} is {'not ' if negate else ''}{lit_src})"
             if type(lit) is str or (type(lit) in (int, float) and lit not in (0, 1)):
                 return f"({x} {op} {lit_src})"
-            return f"({negate}_eq({x}, {lit_src}))"
+            x = self.atom(x)  # 0 and 1 equal False and True in Python, never in the rule language
+            if negate:
+                return f"({x} != {lit_src} or type({x}) is bool)"
+            return f"({x} == {lit_src} and type({x}) is not bool)"
         if type(lit) in (int, float):
             x = self.atom(x)
             return f"(type({x}) in _NUMBER and {x} {op} {lit_src})"
@@ -445,10 +464,10 @@ class FunctionBuilder:
                 return self.error(first, f"invalid regular expression: {exc}")
             pattern = self.module.const(f"_re.compile({literal!r})")
             return f"(type({receiver}) is str and {pattern}.search({receiver}) is not None)"
-        if literal is not None and node.name in ("startsWith", "endsWith", "contains"):
-            test = {"startsWith": f"{receiver}.startswith({literal!r})",
-                    "endsWith": f"{receiver}.endswith({literal!r})",
-                    "contains": f"{literal!r} in {receiver}"}[node.name]
+        if literal is not None and node.name == "contains":
+            return f"({literal!r} in {receiver} if type({receiver}) is str else _contains({receiver}, {literal!r}))"
+        if literal is not None and node.name in ("startsWith", "endsWith"):
+            test = f"{receiver}.{node.name.lower()}({literal!r})"  # startswith / endswith
             return f"(type({receiver}) is str and {test})"
         args = [receiver, *(self.value(arg, scope) for arg in node.args)]
         return self.temp(f"{_SIMPLE_METHODS[node.name]}({', '.join(args)})")
@@ -469,6 +488,9 @@ class FunctionBuilder:
         start = {"all": "True", "exists": "False", "exists_one": "0"}.get(name, "[]")
 
         def body():
+            if name == "map" and len(node.args) == 2:
+                self.emit(f"{result}.append({self.value(node.args[1], inner)})")
+                return
             cond = self.test(node.args[1], inner)
             if name == "all":
                 with self.block(f"if not {cond}:"):
@@ -481,12 +503,10 @@ class FunctionBuilder:
             elif name == "exists_one":
                 with self.block(f"if {cond}:"):
                     self.emit(f"{result} += 1")
-            elif name == "filter" or len(node.args) == 2:
-                item = py_var if name == "filter" else self.value(node.args[1], inner)
-                self.emit(f"{result}.append({item})")
             else:
                 with self.block(f"if {cond}:"):
-                    self.emit(f"{result}.append({self.value(node.args[2], inner)})")
+                    item = py_var if name == "filter" else self.value(node.args[2], inner)
+                    self.emit(f"{result}.append({item})")
 
         lines, _ = self.capture(body)
         self.emit(f"{result} = {start}")
@@ -554,5 +574,3 @@ class FunctionBuilder:
         return binding.node is not None and self.has_path(binding.node, binding.scope)
 
 
-def _is_literal_source(expr: str) -> bool:
-    return bool(re.fullmatch(r"-?[0-9][0-9.e+-]*|'[^'\\]*'|\"[^\"\\]*\"|_K[0-9]+", expr))

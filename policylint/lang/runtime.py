@@ -317,5 +317,5 @@ def namespace() -> dict:
         "_lower_ascii": _strings.lower_ascii, "_upper_ascii": _strings.upper_ascii, "_trim": _strings.trim,
         "_split": _strings.split, "_replace": _strings.replace, "_index_of": _strings.index_of,
         "_last_index_of": _strings.last_index_of, "_substring": _strings.substring,
-        "_starts_with": _strings.starts_with, "_ends_with": _strings.ends_with, "_str_contains": _strings.contains,
+        "_starts_with": _strings.starts_with, "_ends_with": _strings.ends_with,
     }
