@@ -21,14 +21,18 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import difflib
+import functools
 import json
 import os
 import re
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import jsonschema_rs
+
+from ..model import render_path
 
 KINDS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "kinds"
 
@@ -329,25 +333,28 @@ STORE = SchemaStore()
 # ---------------------------------------------------------------------------------------------------------
 
 _MEMO_SIZE = 8
-_memo: list[tuple[Any, tuple, list]] = []  # (data, crd paths, result): the rules of one document share one run
-_memo_lock = threading.Lock()
+# (data, crd paths, result), newest first: the SCH rules of one document share one validation. Entries hold a
+# reference to their document, so an id is never reused while it is remembered. Documents are never mutated
+# while rules run (builtins must not mutate their arguments).
+_memo: list[tuple[Any, tuple, list]] = []
 
 
 def schema_violations(data: Any, crd_paths: Iterable[str] | None = None, *, store: SchemaStore = STORE) -> list[dict]:
     """The structure violations of one document (an empty list when its kind has no schema)."""
-    paths = tuple(p for p in (crd_paths or ()) if isinstance(p, str))
+    paths = tuple(p for p in crd_paths if isinstance(p, str)) if crd_paths else ()
     for entry in _memo:
         if entry[0] is data and entry[1] == paths:
             return entry[2]
     result = _violations(data, paths, store)
-    with _memo_lock:
-        _memo.insert(0, (data, paths, result))
-        del _memo[_MEMO_SIZE:]
+    memo = _memo
+    memo.insert(0, (data, paths, result))  # list operations are atomic under the GIL; a lost entry costs a rerun
+    if len(memo) > _MEMO_SIZE:
+        del memo[_MEMO_SIZE:]
     return result
 
 
 def _violations(data: Any, paths: tuple, store: SchemaStore) -> list[dict]:
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         return []
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str) or not kind:
@@ -383,8 +390,9 @@ def _violations(data: Any, paths: tuple, store: SchemaStore) -> list[dict]:
         if _placeholder(error.instance) and error.kind.name in ("type", "enum", "pattern"):
             continue  # `$PORT`, `${PORT}`, `{{ .Values.port }}`: a value filled in later, not a wrong one
         out.extend(_describe(error, compiled.schema, instance))
-    for v in out:
-        v["coveredBy"] = covered_by(kind, v)
+    if group == "networking.istio.io":
+        for v in out:
+            v["coveredBy"] = covered_by(kind, v)
     # `sni_hosts` (unknown, did you mean "sniHosts"?) already says that `sniHosts` is missing.
     renamed = {(tuple(v["path"][:-1]), v["suggestion"]) for v in out if v["keyword"] == "additionalProperties"}
     out = [v for v in out if not (v["keyword"] == "required" and (tuple(v["path"]), v["field"]) in renamed)]
@@ -400,34 +408,72 @@ def _placeholder(value: Any) -> bool:
 
 
 # Violations that a kind's own rule reports with more context: the structure rules skip them (`coveredBy`).
-# Key: (kind, keyword, path with list indices as "*" and, for `required`, the missing field appended).
-COVERED: dict[tuple[str, str, tuple], str] = {
-    ("ServiceEntry", "required", ("spec",)): "SE101",
-    ("ServiceEntry", "required", ("spec", "hosts")): "SE101",
-    ("ServiceEntry", "minItems", ("spec", "hosts")): "SE101",
-    ("ServiceEntry", "maxItems", ("spec", "hosts")): "SE101",
-    ("ServiceEntry", "type", ("spec", "addresses", "*")): "SE110",
-    ("ServiceEntry", "maxLength", ("spec", "addresses", "*")): "SE110",
-    ("Sidecar", "required", ("spec", "egress", "*", "hosts")): "SC503",
-    ("Sidecar", "type", ("spec", "egress", "*", "port", "number")): "SC505",
-    ("Sidecar", "minimum", ("spec", "egress", "*", "port", "number")): "SC505",
-    ("Sidecar", "maximum", ("spec", "egress", "*", "port", "number")): "SC505",
-    ("Sidecar", "required", ("spec", "outboundTrafficPolicy", "egressProxy", "host")): "SC513",
-    ("Sidecar", "type", ("spec", "outboundTrafficPolicy", "mode")): "SC515",
-    ("Sidecar", "enum", ("spec", "outboundTrafficPolicy", "mode")): "SC515",
+# Key: (kind, keyword); value: (path pattern, rule id) pairs. In a pattern "*" stands for any list index and
+# "{}" for any map key; for `required` the missing field is appended to the path.
+COVERED: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {
+    ("ServiceEntry", "required"): (
+        (("spec",), "SE101"), (("spec", "hosts"), "SE101"),
+        (("spec", "ports", "*", "number"), "SE120"), (("spec", "ports", "*", "name"), "SE122"),
+    ),
+    ("ServiceEntry", "minItems"): ((("spec", "hosts"), "SE101"),),
+    ("ServiceEntry", "maxItems"): ((("spec", "hosts"), "SE101"),),
+    ("ServiceEntry", "type"): (
+        (("spec", "addresses", "*"), "SE110"), (("spec", "ports", "*", "name"), "SE122"),
+        (("spec", "endpoints", "*", "labels", "{}"), "SE150"),
+    ),
+    ("ServiceEntry", "maxLength"): (
+        (("spec", "addresses", "*"), "SE110"), (("spec", "ports", "*", "name"), "SE122"),
+    ),
+    ("ServiceEntry", "minimum"): (
+        (("spec", "ports", "*", "number"), "SE120"), (("spec", "ports", "*", "targetPort"), "SE121"),
+        (("spec", "endpoints", "*", "ports", "{}"), "SE149"),
+    ),
+    ("ServiceEntry", "maximum"): (
+        (("spec", "ports", "*", "number"), "SE120"), (("spec", "ports", "*", "targetPort"), "SE121"),
+        (("spec", "endpoints", "*", "ports", "{}"), "SE149"),
+    ),
+    ("Sidecar", "required"): (
+        (("spec", "egress", "*", "hosts"), "SC503"),
+        (("spec", "outboundTrafficPolicy", "egressProxy", "host"), "SC513"),
+    ),
+    ("Sidecar", "type"): (
+        (("spec", "egress", "*", "port", "number"), "SC505"), (("spec", "outboundTrafficPolicy", "mode"), "SC515"),
+    ),
+    ("Sidecar", "minimum"): ((("spec", "egress", "*", "port", "number"), "SC505"),),
+    ("Sidecar", "maximum"): ((("spec", "egress", "*", "port", "number"), "SC505"),),
+    ("Sidecar", "enum"): ((("spec", "outboundTrafficPolicy", "mode"), "SC515"),),
 }
 
 
 def covered_by(kind: str, violation: Mapping[str, Any]) -> str | None:
     """The id of the rule that already reports this violation, or None."""
-    generic = tuple("*" if isinstance(p, int) else p for p in violation["path"])
+    patterns = COVERED.get((kind, violation["keyword"]))
+    if not patterns:
+        return None
+    path = list(violation["path"])
     if violation["keyword"] == "required":
-        generic = (*generic, violation["field"])
-    return COVERED.get((kind, violation["keyword"], generic))
+        path.append(violation["field"])
+    for pattern, rule_id in patterns:
+        if len(pattern) == len(path) and all(
+            (p == "*" and isinstance(seg, int)) or (p == "{}" and isinstance(seg, str)) or p == seg
+            for p, seg in zip(pattern, path)
+        ):
+            return rule_id
+    return None
+
+
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def normalize(value: Any) -> Any:
     """What the API server would see after decoding the YAML: null fields pruned, dates and keys as strings."""
+    t = type(value)
+    if t in _SCALARS:
+        return value
+    if t is dict:
+        return {k if type(k) is str else _key(k): normalize(v) for k, v in value.items() if v is not None}
+    if t is list:
+        return [normalize(v) for v in value]
     if isinstance(value, Mapping):
         return {_key(k): normalize(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -570,6 +616,11 @@ def did_you_mean(key: str, allowed: list[str]) -> str | None:
     close spelling (`protocl` -> `protocol`)."""
     if not allowed or not isinstance(key, str):
         return None
+    return _did_you_mean(key, tuple(allowed))
+
+
+@functools.lru_cache(maxsize=4096)  # the same mistake tends to repeat across a repository's files
+def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str | None:
     folded = _fold(key)
     same = [a for a in allowed if _fold(a) == folded]
     if len(same) == 1:
@@ -670,8 +721,6 @@ def _show_bare(value: Any) -> str:
 
 
 def _render(path: list) -> str:
-    from ..model import render_path
-
     return render_path(tuple(path)) if path else "the document"
 
 
