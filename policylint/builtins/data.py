@@ -58,10 +58,10 @@ _TYPE_NAMES = {str: "string", int: "int", float: "float", bool: "bool", type(Non
 
 @builtin("lookup", "the values an `index` block stored under `key` (a list, empty when none)", context="env")
 def lookup(env, name, key):
-    from policylint.lang.runtime import index_key
+    from policylint.lang.runtime import NO_KEY, index_key
 
     key = index_key(key)
-    if type(key) is dict:
+    if key is NO_KEY or type(name) is not str:
         return []
     try:
         found = env.lookup(name, key)

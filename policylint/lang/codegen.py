@@ -91,7 +91,7 @@ def _index_body(fb: FunctionBuilder, index: ast.IndexDecl) -> list[str]:
             return
         key = fb.temp(f"_index_key({fb.value(index.key, scope)})")
         value = "data" if index.value is None else fb.value(index.value, scope)
-        with fb.block(f"if type({key}) is not dict:"):
+        with fb.block(f"if {key} is not _NO_KEY:"):
             fb.emit(f"out.append(({key}, {value}))")
 
     _steps(fb, index.steps, 0, {}, None, innermost)

@@ -261,13 +261,18 @@ def column(value) -> int | None:
     return value if type(value) is int and value >= 1 else None
 
 
+NO_KEY = object()  # what `index_key` gives for a value that cannot be a key
+
+
 def index_key(key):
-    """An index key as stored: lists become tuples (element-wise comparison); maps cannot be keys."""
+    """An index key as stored: lists become tuples (element-wise comparison); a map, or a list holding one,
+    cannot be a key (`NO_KEY`)."""
     t = type(key)
     if t is list:
-        return tuple(index_key(k) for k in key)
+        out = tuple(index_key(k) for k in key)
+        return NO_KEY if NO_KEY in out else out
     if t is dict:
-        return None
+        return NO_KEY
     return key
 
 
@@ -311,7 +316,7 @@ def namespace() -> dict:
         "_add": add, "_sub": sub, "_mul": mul, "_div": div, "_mod": mod, "_neg": neg,
         "_index": index, "_has_index": has_index, "_make_map": make_map, "_iterate": iterate,
         "_size": size, "_keys": keys, "_values": values, "_join": join,
-        "_fmt": fmt, "_fix_text": fix_text, "_column": column, "_index_key": index_key, "_fix_path": fix_path,
+        "_fmt": fmt, "_fix_text": fix_text, "_column": column, "_index_key": index_key, "_NO_KEY": NO_KEY, "_fix_path": fix_path,
         "_as_path": as_path,
         "_matches_compiled": matches_compiled, "_matches": _strings.matches,
         "_lower_ascii": _strings.lower_ascii, "_upper_ascii": _strings.upper_ascii, "_trim": _strings.trim,
