@@ -1,0 +1,44 @@
+"""Where Kubernetes workloads keep their pod template, so rules can tell where pod-level settings belong.
+
+A Pod is its own template (its `metadata` is the pod's). Deployment, StatefulSet, DaemonSet, ReplicaSet,
+ReplicationController, Job and Argo Rollout keep it at `spec.template`; CronJob at `spec.jobTemplate.spec.template`;
+a core PodTemplate at `template`. Rules iterate the templates with their paths using the rule language's list
+literal of path expressions, which skips the ones a document does not have:
+
+    let pod = kind == "Pod" ? self : spec.template
+    for tpl in [pod, spec.jobTemplate.spec.template]
+
+Every function is total: any input gives a value, never an exception.
+
+Rule-callable builtins (registered with `@builtin` under these names):
+
+    podAnnotationsPath(kind)    the rendered path where a workload of this kind keeps its pods' annotations
+                                ("spec.template.metadata.annotations", ...); null for kinds without pods
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import builtin
+
+# Kind -> path of the pod template (the object whose `metadata` and `spec` are the pod's); "" is the document.
+POD_TEMPLATE_PATHS = {
+    "Pod": "",
+    "PodTemplate": "template",
+    "Deployment": "spec.template",
+    "StatefulSet": "spec.template",
+    "DaemonSet": "spec.template",
+    "ReplicaSet": "spec.template",
+    "ReplicationController": "spec.template",
+    "Job": "spec.template",
+    "Rollout": "spec.template",
+    "CronJob": "spec.jobTemplate.spec.template",
+}
+
+
+@builtin("podAnnotationsPath", "where a workload kind keeps its pods' annotations (\"spec.template.metadata.annotations\"); null for kinds without pods")
+def pod_annotations_path(kind: Any) -> str | None:
+    if not isinstance(kind, str) or kind not in POD_TEMPLATE_PATHS:
+        return None
+    template = POD_TEMPLATE_PATHS[kind]
+    return f"{template}.metadata.annotations" if template else "metadata.annotations"
