@@ -369,3 +369,21 @@ def earlier_port_with(ports: Any, i: Any, field: Any) -> Any:
         if isinstance(other, dict) and type(other.get(field)) is type(value) and other.get(field) == value:
             return other
     return None
+
+
+@builtin("exportToDuplicate", "the earlier exportTo entry that exportTo[i] repeats ('.' counts as the namespace when known); null when none")
+def export_to_duplicate(export_to: Any, i: Any, namespace: Any = None) -> str | None:
+    if not isinstance(export_to, list) or not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(export_to):
+        return None
+    ns = namespace if isinstance(namespace, str) and namespace else None
+
+    def key(entry):
+        return ns if entry == "." and ns is not None else entry
+
+    mine = key(export_to[i])
+    if not isinstance(mine, str):
+        return None
+    for other in export_to[:i]:
+        if isinstance(other, str) and key(other) == mine:
+            return other
+    return None
