@@ -15,7 +15,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .config import DEFAULT_NAMESPACE, settings_from_section
+from .config import DEFAULT_NAMESPACE, Settings, settings_from_section
+from .context import ConfigContextProvider
 
 DEPLOY_DIR = Path(__file__).parent / "deploy"
 DEFAULT_TIMEOUT_SECONDS = 3
@@ -23,19 +24,28 @@ MAX_TIMEOUT_SECONDS = 30  # the apiserver's limit for timeoutSeconds
 SECRET_NAME = "policylint-webhook-tls"
 TEMPLATES = ("namespace", "serviceaccount", "configmap", "deployment", "poddisruptionbudget", "service")
 # Kinds some rule reads that are not resources one can admit.
-NOT_ADMITTED = ("*", "policylint.io/TextFile")
+NOT_ADMITTED_GROUPS = ("policylint.io",)  # TextFile, HelmValues, MeshConfig: file formats, not resources
 
-# Pod-bearing kinds and where their pod metadata is. Rules read workloads only for Istio's traffic and sidecar
-# annotations and labels (`*.istio.io/...`), so workloads without any are skipped by a matchCondition;
-# tests/webhook/test_manifests.py holds every rule fixture of these kinds to that.
-POD_METADATA = {
-    "/Pod": "object.metadata",
-    "apps/Deployment": "object.spec.template.metadata",
-    "apps/StatefulSet": "object.spec.template.metadata",
-    "apps/DaemonSet": "object.spec.template.metadata",
-    "apps/ReplicaSet": "object.spec.template.metadata",
-    "batch/Job": "object.spec.template.metadata",
+# Kinds the apiserver admits often but the rules read only in part, and the CEL gate that says whether an
+# object has anything those rules read. Rules read workloads only for Istio's annotations and labels
+# (`*.istio.io/...`) on the object or its pod template, and ConfigMaps only when they are a mesh config
+# (`istio`, `istio-<revision>`) or carry Istio annotations. The structure rules (SCH8xx) read every field, but the
+# apiserver has already validated a built-in kind's structure before it calls a validating webhook.
+# tests/webhook/test_webhook_manifests.py holds every rule fixture of these kinds to its gate.
+_TEMPLATE = "object.spec.template.metadata"
+POD_TEMPLATES = {
+    "/Pod": None,
+    "/ReplicationController": _TEMPLATE,
+    "apps/Deployment": _TEMPLATE,
+    "apps/StatefulSet": _TEMPLATE,
+    "apps/DaemonSet": _TEMPLATE,
+    "apps/ReplicaSet": _TEMPLATE,
+    "extensions/Deployment": _TEMPLATE,
+    "extensions/DaemonSet": _TEMPLATE,
+    "extensions/ReplicaSet": _TEMPLATE,
+    "batch/Job": _TEMPLATE,
     "batch/CronJob": "object.spec.jobTemplate.spec.template.metadata",
+    "argoproj.io/Rollout": _TEMPLATE,
 }
 ISTIO_KEY = "istio.io"
 
@@ -88,7 +98,7 @@ def render(
         "timeout_seconds": timeout,
     }
     documents = [doc for name in TEMPLATES for doc in _template(name, values)]
-    _ship_config(documents, data, section, settings.context_objects, config.base_dir)
+    _ship_config(documents, data, section, settings)
     webhook_config = _template("validatingwebhookconfiguration", values)[0]
     hook = webhook_config["webhooks"][0]
     hook["namespaceSelector"]["matchExpressions"][0]["values"] = sorted(settings.exempt_namespaces)
@@ -114,9 +124,9 @@ def admission_rules(kinds: Iterable[str]) -> list[dict]:
     """One rule per API group: CREATE and UPDATE of the resources whose kinds some rule reads."""
     by_group: dict[str, set[str]] = defaultdict(set)
     for key in kinds:
-        if key in NOT_ADMITTED:
-            continue
         group, _, kind = key.rpartition("/")
+        if kind == "*" or group in NOT_ADMITTED_GROUPS:
+            continue
         by_group[group].add(resource_name(kind))
     return [
         {
@@ -141,20 +151,37 @@ def resource_name(kind: str) -> str:
 
 
 def match_conditions(kinds: Iterable[str]) -> list[dict]:
-    """CEL conditions the apiserver checks before calling us: pod-bearing objects without Istio metadata are
-    skipped. Every field access is guarded with has(): an evaluation error would fall to the failurePolicy."""
+    """CEL conditions the apiserver checks before calling us, so objects no rule reads never cost a call.
+
+    Every field access is guarded with has(): an evaluation error would fall to the failurePolicy.
+    """
     present = {k if "/" in k else f"/{k}" for k in kinds}
-    gated = [(key, path) for key, path in POD_METADATA.items() if key in present]
-    if not gated:
+    gates = {key: _workload_gate(template) for key, template in POD_TEMPLATES.items() if key in present}
+    if "/ConfigMap" in present:
+        gates["/ConfigMap"] = _config_map_gate()
+    if not gates:
         return []
-    is_gated = " || ".join(_is_kind(key) for key, _ in gated)
-    has_istio = " || ".join(f"({_is_kind(key)} && {_has_istio_metadata(path)})" for key, path in gated)
-    return [{"name": "workloads-with-istio-metadata", "expression": f"!({is_gated}) || {has_istio}"}]
+    gated = " || ".join(_is_kind(key) for key in gates)
+    passes = " || ".join(f"({_is_kind(key)} && {gate})" for key, gate in gates.items())
+    return [{"name": "skip-objects-no-rule-reads", "expression": f"!({gated}) || {passes}"}]
 
 
 def _is_kind(key: str) -> str:
     group, _, kind = key.rpartition("/")
     return f'(request.kind.group == "{group}" && request.kind.kind == "{kind}")'
+
+
+def _workload_gate(template: str | None) -> str:
+    gates = [_has_istio_metadata("object.metadata")]
+    if template:
+        gates.append(_has_istio_metadata(template))
+    return "(" + " || ".join(gates) + ")"
+
+
+def _config_map_gate() -> str:
+    name = "object.metadata.name"
+    mesh_config = f'(has(object.metadata) && has({name}) && ({name} == "istio" || {name}.startsWith("istio-")))'
+    return f"({mesh_config} || {_has_istio_metadata('object.metadata')})"
 
 
 def _has_istio_metadata(path: str) -> str:
@@ -173,15 +200,16 @@ def _template(name: str, values: Mapping[str, Any]) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(rendered) if doc is not None]
 
 
-def _ship_config(documents: list[dict], data: dict, section: dict, context_objects: tuple, base_dir: Path) -> None:
+def _ship_config(documents: list[dict], data: dict, section: dict, settings: Settings) -> None:
     """Put the config into the ConfigMap, inlining what refers to local files (the pod cannot read them)."""
     for key in ("rule_dirs", "crds"):
         if data.get(key):
             raise ManifestError(
                 f"config key {key!r} names local files the webhook pod cannot read: build them into the image"
             )
-    if section.get("context", {}).get("files"):
-        section = {**section, "context": {"objects": list(context_objects)}}
+    if settings.context_files:
+        objects = ConfigContextProvider(settings.context_objects, settings.context_files).objects
+        section = {**section, "context": {"objects": [dict(obj) for obj in objects]}}
     shipped = {**data, "webhook": section} if section else data
     config_map = next(doc for doc in documents if doc["kind"] == "ConfigMap")
     config_map["data"]["config.yaml"] = yaml.safe_dump(shipped, sort_keys=False) if shipped else "{}\n"

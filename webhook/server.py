@@ -41,7 +41,10 @@ def run(app, tls: ReloadingTLS, *, host: str, port: int, log_level: str = "info"
     config.load()
     config.ssl = tls.context
     server = uvicorn.Server(config)
-    server.run()
+    try:
+        server.run()
+    except SystemExit:  # uvicorn exits the process itself when start-up fails; the caller picks the exit code
+        pass
     if not server.started:
         logs.event(logging.ERROR, "webhook did not start")
     return server.started
