@@ -526,6 +526,10 @@ def _describe(error, schema: Mapping[str, Any], instance: Any) -> list[dict]:
                 message = f"unknown field {_show(key)} at the top level: it belongs under metadata (wrong indentation?)"
             elif key in _REMOVED and _REMOVED[key][0] == instance.get("kind"):
                 message = f"unknown field {_show(key)} {inside}: {_REMOVED[key][1]}"
+            elif below := _nested_home(sub, key):
+                prefix = f"{where}." if path else ""
+                message = (f"unknown field {_show(key)} {inside}: it belongs under "
+                           f"{_or(prefix + b for b in below)} (wrong indentation?)")
             elif allowed and len(allowed) <= 16:
                 message = f"unknown field {_show(key)} {inside} (known fields: {', '.join(allowed)})"
             else:
@@ -588,6 +592,30 @@ _REMOVED = {
                               "old Istio releases had it; the current API uses headers.response.remove"),
     "websocketUpgrade": ("VirtualService", "old Istio releases had it; WebSocket upgrades need no setting today"),
 }
+
+
+def _nested_home(sub: Any, key: str) -> list[str]:
+    """The object fields one or two levels below `sub` (through lists) whose schema has the property `key`:
+    where a misindented field belongs (`spec.tls` of a DestinationRule -> `trafficPolicy`). The shallowest
+    level that has any, as display paths (`http[]`, `trafficPolicy.portLevelSettings[]`); at most three."""
+    levels: list[list[str]] = [[], []]
+
+    def children(node: Any) -> Iterable[tuple[str, Mapping]]:
+        props = node.get("properties") if isinstance(node, Mapping) else None
+        for name, prop in (props or {}).items():
+            if isinstance(prop, Mapping) and isinstance(prop.get("items"), Mapping):
+                yield f"{name}[]", prop["items"]
+            elif isinstance(prop, Mapping):
+                yield name, prop
+
+    for first, node in children(sub):
+        if key in (node.get("properties") or {}):
+            levels[0].append(first)
+        for second, deeper in children(node):
+            if key in (deeper.get("properties") or {}):
+                levels[1].append(f"{first}.{second}")
+    found = levels[0] or levels[1]
+    return found if len(found) <= 3 else []
 
 
 def _subschema(schema: Any, schema_path: Iterable) -> Any:

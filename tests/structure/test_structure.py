@@ -457,3 +457,20 @@ def test_builtin_is_registered_with_env_context(tmp_path: Path):
     assert keyed(entry.fn(Env(config={"crds": [str(crd)]}), doc)) == [("required", ("spec",))]
     assert entry.fn(Env(config={}), doc) == []
     assert entry.fn(Env(config={"crds": "not-a-list"}), None) == []
+
+
+def test_misindented_fields_say_where_they_belong():
+    vs = violations("""
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: x}
+labels: {app: x}
+spec:
+  host: a
+  tls: {mode: SIMPLE}
+  route: []
+""")
+    messages = {v["field"]: v["message"] for v in vs}
+    assert messages["tls"] == 'unknown field "tls" in spec: it belongs under spec.trafficPolicy (wrong indentation?)'
+    assert messages["labels"].endswith("it belongs under metadata (wrong indentation?)")
+    assert "belongs" not in messages["route"]
