@@ -410,6 +410,7 @@ def _placeholder(value: Any) -> bool:
 # Violations that a kind's own rule reports with more context: the structure rules skip them (`coveredBy`).
 # Key: (kind, keyword); value: (path pattern, rule id) pairs. In a pattern "*" stands for any list index and
 # "{}" for any map key; for `required` the missing field is appended to the path.
+_VS_DESTINATIONS = (("http", "route"), ("http", "mirrors"), ("tcp", "route"), ("tls", "route"))
 COVERED: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {
     ("ServiceEntry", "required"): (
         (("spec",), "SE101"), (("spec", "hosts"), "SE101"),
@@ -431,6 +432,16 @@ COVERED: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {
     ("ServiceEntry", "maximum"): (
         (("spec", "ports", "*", "number"), "SE120"), (("spec", "ports", "*", "targetPort"), "SE121"),
         (("spec", "endpoints", "*", "ports", "{}"), "SE149"),
+    ),
+    ("VirtualService", "required"): (
+        *((("spec", section, "*", group, "*", "destination"), "DR950") for section, group in _VS_DESTINATIONS),
+        *((("spec", section, "*", group, "*", "destination", "host"), "DR950") for section, group in _VS_DESTINATIONS),
+        (("spec", "http", "*", "mirror", "host"), "DR953"),
+    ),
+    ("VirtualService", "type"): (
+        *((("spec", section, "*", group, "*", "destination"), "DR950") for section, group in _VS_DESTINATIONS),
+        *((("spec", section, "*", group, "*", "destination", "host"), "DR950") for section, group in _VS_DESTINATIONS),
+        (("spec", "http", "*", "mirror", "host"), "DR953"),
     ),
     ("Sidecar", "required"): (
         (("spec", "egress", "*", "hosts"), "SC503"),
