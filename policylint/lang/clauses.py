@@ -142,7 +142,7 @@ def _require(decl, label: str, required, seen: dict, sink: ErrorSink) -> None:
     missing = [name for name in required if name not in seen]
     if missing:
         what = ", ".join(repr(m) for m in missing)
-        sink.add(decl.line, decl.column, f"{label} has no {what} clause{'s' if len(missing) > 1 else ''}")
+        sink.add(decl.line, decl.column, f"{label} is missing the clause{'s' if len(missing) > 1 else ''} {what}")
 
 
 def _string(node, sink: ErrorSink, clause: str) -> str | None:

@@ -97,7 +97,7 @@ def _compile_file(display: str, text: str, registry: dict, root: Path | None) ->
     decls = clauses.build(parser.parse_file(text, sink), sink)
     source, meta = codegen.generate(decls, sink, registry)
     if sink.errors:
-        return {}, sink.errors
+        return {}, sorted(sink.errors, key=lambda e: (e.line, e.column))
     with warnings.catch_warnings():  # generated code is checked by our tests, not by the rule author
         warnings.simplefilter("ignore")
         code = compile(source, f"<policylint {display}>", "exec")

@@ -268,7 +268,7 @@ class FunctionBuilder:
         if node.name == "config":
             self.uses_config = True
             return "cfg"
-        close = difflib.get_close_matches(node.name, list(scope), n=1, cutoff=0.8)
+        close = difflib.get_close_matches(node.name, list(scope), n=1, cutoff=0.75)
         if close and node.name not in TOP_LEVEL_FIELDS:
             return self.error(node, f"unknown name {node.name!r}: did you mean the variable {close[0]!r}? (a bare "
                                     f"name that is no variable reads a top-level field: write self.{node.name})")

@@ -72,6 +72,7 @@ def parse_placeholder(text: str, line: int, column: int, sink: ErrorSink):
         tree = parser.parse(text, start="placeholder")
     except UnexpectedInput as exc:
         sub_line, sub_column, message = describe_syntax_error(exc, parser)
+        message = message.replace("end of file", "end of placeholder")
         sink.add(line + sub_line - 1, (column + sub_column - 1) if sub_line == 1 else sub_column, message)
         return None
     return ToAst(sink, line - 1, column - 1).transform(tree)
