@@ -367,7 +367,7 @@ def _violations(data: Any, paths: tuple, store: SchemaStore) -> list[dict]:
             served = store.crd_versions(paths, group, kind)
             return [_violation(
                 ["apiVersion"], "apiVersion",
-                f"{kind} version {version!r} is not served by the given CRD (served: {', '.join(served)})",
+                f"{kind} version {_show(version)} is not served by the given CRD (served: {', '.join(served)})",
                 "apiVersion", [f"{group}/{v}" for v in served],
             )]
     if compiled is None:
@@ -554,6 +554,8 @@ def _describe(error, schema: Mapping[str, Any], instance: Any) -> list[dict]:
         value = error.instance
         message = (f"{where} must be {_or(_a_type(t) for t in expected)}, "
                    f"not {_a_type(_json_type(value))} ({_show(value)})")
+        if expected == ["string"] and isinstance(value, (bool, int, float)):
+            message += ": quote the value as written (YAML reads unquoted true, no, on, 8080 or 1.10 as non-strings)"
         return [_violation(path, "type", message, field, expected, fix=_type_fix(value, expected))]
 
     if keyword == "enum":
@@ -700,10 +702,9 @@ def _type_fix(value: Any, expected: list[str]) -> Any:
             return float(value)
         except ValueError:
             return None
-    # A string fix is given as YAML text with its quotes: `false` -> `"false"`, `5432` -> `"5432"`.
-    if "string" in expected and isinstance(value, bool):
-        return '"true"' if value else '"false"'
-    if "string" in expected and isinstance(value, (int, float)):
+    # A string fix is YAML text with its quotes: `5432` -> `"5432"`. Booleans and floats get none: the
+    # spelling is lost in parsing (`on`, `yes` and `True` all read as true; `1.10` reads as 1.1).
+    if "string" in expected and isinstance(value, int) and not isinstance(value, bool):
         return json.dumps(str(value))
     if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
