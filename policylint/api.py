@@ -126,10 +126,12 @@ class Linter:
     # -- linting -------------------------------------------------------------------------------------------
 
     def lint_paths(self, paths: Sequence[str], *, jobs: int = 1, progress: Progress | None = None,
-                   extra_excludes: Sequence[str] = ()) -> LintReport:
+                   extra_excludes: Sequence[str] = (), mesh_config: str | os.PathLike | None = None) -> LintReport:
+        """Lint files and directories (`-` is stdin); `mesh_config` is an Istio MeshConfig file."""
         from .loader import iter_sources
 
         sources = list(iter_sources(list(paths), [*self.excludes, *extra_excludes]))
+        mesh = [self._mesh_config_outcome(mesh_config)] if mesh_config is not None else []
         if jobs > 1 and len(sources) > 1:
             from .parallel import process_in_workers
 
@@ -140,7 +142,16 @@ class Linter:
                 outcomes.append(process_source(self.engine, source))
                 if progress:
                     progress(done, len(sources))
-        return self._report(outcomes, files=len(sources))
+        return self._report(mesh + outcomes, files=len(sources) + len(mesh))
+
+    def _mesh_config_outcome(self, path: str | os.PathLike) -> FileOutcome:
+        from .loader import load_file
+        from .loader.classify import FileKind
+
+        if not Path(path).is_file():
+            raise ConfigError(f"mesh config file not found: {path}")
+        result = load_file(path, kind=FileKind.MESH_CONFIG)
+        return self.engine.process_file(result.documents, result.problems, result.skipped)
 
     def lint_text(self, text: str, filename: str = "<stdin>") -> LintReport:
         from .loader import load_text

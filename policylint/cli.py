@@ -108,6 +108,9 @@ def cmd_lint(args) -> int:
     from .model import Severity
     from .reporters import render
 
+    missing = [p for p in args.paths if p != "-" and not os.path.exists(p)]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or directory")
     linter = _linter(args, _split_ids(args.enable), _split_ids(args.disable))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_printer()

@@ -98,7 +98,7 @@ def test_show_suppressed(capsys):
 def test_broken_file_does_not_hide_other_files(capsys):
     code, out, _ = run(capsys, "lint", *ONLY_TEST_RULES, BROKEN, BAD)
     assert code == 1
-    assert any(line.startswith(f"{BROKEN}:5:") and " error PL001 " in line for line in out.splitlines())
+    assert any(line.startswith(f"{BROKEN}:7:1:") and " error PL001 " in line for line in out.splitlines())
     assert f"{BAD}:12:5: error TST001 port 443 is declared HTTP (ServiceEntry payments/stripe)" in out
 
 
