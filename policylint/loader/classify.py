@@ -12,6 +12,7 @@ class FileKind(enum.Enum):
     MANIFEST = "manifest"  # YAML stream of Kubernetes objects
     JSON = "json"  # one JSON value (an object or a List)
     HELM_VALUES = "helm-values"  # values for a chart: YAML, but no apiVersion/kind
+    MESH_CONFIG = "mesh-config"  # an Istio MeshConfig file (--mesh-config), never picked by name
     TEXT = "text"  # scripts, Makefiles, Dockerfiles, CI definitions: lines of text for text rules
     SKIP = "skip"  # YAML that is configuration for another tool
 

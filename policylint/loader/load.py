@@ -17,6 +17,8 @@ from .yamlpos import JsonPositionLoader, PositionLoader, item_position
 __all__ = ["LoadResult", "load_file", "load_text", "DEFAULT_MAX_BYTES"]
 
 STDIN = "<stdin>"
+# Inputs that are not Kubernetes objects but whole YAML documents of one known shape.
+SYNTHETIC_KINDS = {FileKind.HELM_VALUES: "HelmValues", FileKind.MESH_CONFIG: "MeshConfig"}
 
 
 @dataclass
@@ -27,11 +29,12 @@ class LoadResult:
 
 
 def load_file(path: str | os.PathLike, text: str | None = None, *, display: str | None = None,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
-    """Load one file (or ``text`` standing for it). The file name decides how it is read; a name that
-    is not recognised is read as a YAML manifest stream."""
+              max_bytes: int = DEFAULT_MAX_BYTES, kind: FileKind | None = None) -> LoadResult:
+    """Load one file (or ``text`` standing for it). The file name decides how it is read, unless ``kind``
+    says (``FileKind.MESH_CONFIG`` for --mesh-config); a name that is not recognised is read as a YAML
+    manifest stream."""
     name = display if display is not None else os.fspath(path)
-    kind = classify(name) or FileKind.MANIFEST
+    kind = kind or classify(name) or FileKind.MANIFEST
     if kind is FileKind.SKIP:
         return LoadResult(skipped=1)
     if text is None:
@@ -64,7 +67,8 @@ def _load(text: str, file: str, kind: FileKind | None) -> LoadResult:
             if result is not None:
                 return result
         kind = FileKind.MANIFEST
-    return _load_yaml(normalize_newlines(text, unicode_breaks=True), file, values=kind is FileKind.HELM_VALUES)
+    synthetic = SYNTHETIC_KINDS.get(kind)
+    return _load_yaml(normalize_newlines(text, unicode_breaks=True), file, synthetic)
 
 
 def _load_text_file(text: str, file: str) -> LoadResult:
@@ -93,10 +97,10 @@ class _Group:
 class _Builder:
     """Collects the Documents and Problems of one file."""
 
-    def __init__(self, file: str, text: str, values: bool = False):
+    def __init__(self, file: str, text: str, synthetic: str | None = None):
         self.file = file
         self.text = text
-        self.values = values
+        self.synthetic = synthetic
         self.result = LoadResult()
         self.groups: list[_Group] = []
         self.index = 0
@@ -121,9 +125,9 @@ class _Builder:
             group.members.append((document, prefix))
             self.result.documents.append(document)
 
-        if self.values:
+        if self.synthetic:
             if self._is_mapping(data, parsed.root, offset, "the document"):
-                make(None, data, parsed.root, (), api_version=POLICYLINT_API, kind="HelmValues")
+                make(None, data, parsed.root, (), api_version=POLICYLINT_API, kind=self.synthetic)
             return
         if not self._is_mapping(data, parsed.root, offset, "the document"):
             return
@@ -156,7 +160,8 @@ class _Builder:
         if missing:
             message = f"{what} has no {' and no '.join(missing)}, so it is not a Kubernetes object"
         else:
-            message = f"the {wrong[0]} of {what} is {_describe(data[wrong[0]])}, not a string, so it is not a Kubernetes object"
+            message = (f"the {wrong[0]} of {what} is {_describe(data[wrong[0]])}, not a string, "
+                       "so it is not a Kubernetes object")
         self.add_problem("PL004", message + " and no rule can check it", root[0] + offset, root[1])
         return False
 
@@ -185,8 +190,8 @@ def _describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def _load_yaml(text: str, file: str, values: bool) -> LoadResult:
-    builder = _Builder(file, text, values)
+def _load_yaml(text: str, file: str, synthetic: str | None) -> LoadResult:
+    builder = _Builder(file, text, synthetic)
     chunks = split_documents(text)
     for number, chunk in enumerate(chunks):
         if not chunk.text.strip():
@@ -197,13 +202,13 @@ def _load_yaml(text: str, file: str, values: bool) -> LoadResult:
         def where(line: int, column: int, offset=offset) -> tuple[int, int]:
             return line + offset + 1, column + 1
 
-        for outcome in parse_chunk(chunk.text, PositionLoader, templates=not values, where=where):
+        for outcome in parse_chunk(chunk.text, PositionLoader, templates=not synthetic, where=where):
             if isinstance(outcome, ParsedDocument):
                 builder.add_parsed(outcome, offset, end_line, chunk.text, "yaml")
             else:
                 builder.index += 1
                 builder.add_problem(outcome.code, outcome.message, outcome.line + offset, outcome.column)
-    return builder.finish(empty_warning=not values)
+    return builder.finish(empty_warning=not synthetic)
 
 
 def _load_json(text: str, file: str, quiet: bool = False) -> LoadResult | None:

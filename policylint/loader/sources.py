@@ -46,7 +46,7 @@ def load_source(source: Source, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResul
     return source.load(max_bytes)
 
 
-def iter_sources(paths: Iterable[str], excludes: Iterable[str] = (), stdin=sys.stdin) -> Iterator[Source]:
+def iter_sources(paths: Iterable[str], excludes: Iterable[str] = (), stdin=None) -> Iterator[Source]:
     """Sources for command-line arguments, in argument order; directory contents sorted by path.
 
     ``-`` reads stdin.  Directories are walked for ``*.yaml``, ``*.yml``, ``*.json`` and the text inputs
@@ -59,7 +59,7 @@ def iter_sources(paths: Iterable[str], excludes: Iterable[str] = (), stdin=sys.s
     seen: set[str] = set()
     for argument in paths:
         if argument == "-":
-            yield Source(STDIN, None, _read_stdin(stdin), True)
+            yield Source(STDIN, None, _read_stdin(stdin if stdin is not None else sys.stdin), True)
             continue
         if os.path.isdir(argument):
             for relative in _walk(argument, patterns):
