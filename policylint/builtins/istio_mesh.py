@@ -26,7 +26,7 @@ Rule-callable builtins:
                                         [name, namespace] when the host names a Kubernetes Service the way Istio
                                         resolves it (short name, or name.ns.svc.<domain>), else null
     localityError(locality)             why a locality in localityLbSetting `distribute` is rejected, or null
-    localityOverlap(localities, i)      the earlier locality that localities[i] overlaps with, or null
+    localityOverlap(localities, loc)    the earlier entry of the list that loc overlaps with, or null
     meshConfigDocument(self)            the document itself when it is a --mesh-config document
                                         (policylint.io/MeshConfig), else null; keeps the document's paths
     isMeshConfigMap(name)               the ConfigMap name is `istio` or `istio-<revision>`, where istiod reads
@@ -299,25 +299,21 @@ def locality_error(locality: Any) -> str | None:
     return None
 
 
-@builtin("localityOverlap", "the earlier locality in the list that localities[i] overlaps (Istio's validateLocalities), or null")
-def locality_overlap(localities: Any, i: Any) -> str | None:
-    if not isinstance(localities, list) or isinstance(i, bool) or not isinstance(i, int):
+@builtin("localityOverlap", "the earlier entry of the list that `locality` (at its first position) overlaps, as Istio's validateLocalities sees it, or null")
+def locality_overlap(localities: Any, locality: Any) -> str | None:
+    if not isinstance(localities, list) or not isinstance(locality, str) or locality_error(locality):
         return None
-    if not 0 <= i < len(localities):
+    try:
+        position = localities.index(locality)
+    except ValueError:
         return None
-    seen: list[tuple[list[str], str]] = []
-    for j, loc in enumerate(localities[: i + 1]):
-        if not isinstance(loc, str) or locality_error(loc):
-            if j == i:
-                return None
+    mine = _locality_parts(locality) or []
+    for prior in localities[:position]:
+        if not isinstance(prior, str) or locality_error(prior):
             continue
-        parts = _locality_parts(loc) or []
-        if j == i:
-            for prior, text in seen:
-                if _covers(prior, parts) or _covers(parts, prior):
-                    return text
-            return None
-        seen.append((parts, loc))
+        parts = _locality_parts(prior) or []
+        if _covers(parts, mine) or _covers(mine, parts):
+            return prior
     return None
 
 
