@@ -475,3 +475,35 @@ spec:
     assert messages["tls"] == 'unknown field "tls" in spec: it belongs under spec.trafficPolicy (wrong indentation?)'
     assert messages["labels"].endswith("it belongs under metadata (wrong indentation?)")
     assert "belongs" not in messages["route"]
+
+
+# -- through the Linter (config `crds:` / --crd reach the builtin as config.crds) ---------------------------------
+
+def _structure_linter(**kwargs):
+    from policylint.api import Linter
+
+    return Linter(builtin_rules=False, rule_dirs=[ROOT / "rules" / "structure"], **kwargs)
+
+
+def test_linter_reports_at_the_offending_key(tmp_path: Path):
+    manifest = tmp_path / "se.yaml"
+    text = SE.replace("protocol: HTTPS", "protocl: HTTPS").replace("number: 443", 'number: "443"')
+    manifest.write_text(text)
+    report = _structure_linter().lint_paths([str(manifest)])
+    got = sorted((f.rule, f.line, f.column, f.path, f.fix) for f in report.active())
+    lines = text.splitlines()
+    line = next(n for n, t in enumerate(lines, 1) if "protocl" in t)
+    assert got == [
+        ("SCH801", line, lines[line - 1].index("protocl") + 1, "spec.ports[0].protocl", None),
+        ("SCH802", line, lines[line - 1].index("number") + 1, "spec.ports[0].number", "443"),
+    ]
+
+
+def test_linter_passes_crd_files_to_the_builtin(tmp_path: Path):
+    crd = tmp_path / "crd.yaml"
+    crd.write_text(CRD)
+    manifest = tmp_path / "w.yaml"
+    manifest.write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n")
+    assert [f.rule for f in _structure_linter().lint_paths([str(manifest)]).active()] == []
+    report = _structure_linter(crds=[str(crd)]).lint_paths([str(manifest)])
+    assert [(f.rule, f.line, f.column) for f in report.active()] == [("SCH802", 4, 8)]
