@@ -26,7 +26,7 @@ _DEEP_LINE = re.compile(r"\n[ \t?:-]{%d}" % _BOUND)
 _DEEP_FIRST_LINE = re.compile(r"[ \t?:-]{%d}" % _BOUND)
 _BRACKET = re.compile(r"[\[\]{}]")
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]", re.M)
-TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
+_COMMENT_START = re.compile(r"(?:^|(?<=\s))#", re.M)
 
 __all__ = [
     "Chunk",
@@ -216,9 +216,14 @@ def template_marker(root) -> object | None:
 
 
 def first_template_action(text: str, start: int = 0) -> int | None:
-    """Index of the first ``{{ ... }}`` at or after ``start``, or of a lone ``{{`` if none is closed."""
-    match = TEMPLATE_ACTION.search(text, start)
-    if match:
-        return match.start()
+    """Index of the first ``{{ ... }}`` (or unclosed ``{{``) at or after ``start`` that is not in a comment."""
     at = text.find("{{", start)
-    return None if at == -1 else at
+    while at != -1:
+        line_start = text.rfind("\n", 0, at) + 1
+        if not _COMMENT_START.search(text, line_start, at):
+            return at
+        next_line = text.find("\n", at)
+        if next_line == -1:
+            break
+        at = text.find("{{", next_line + 1)
+    return None

@@ -283,6 +283,7 @@ def test_invalid_json():
     ("\x85\u2028key: v\n", [("PL004", 3, 1)]),  # NEL and LS are line breaks in YAML 1.1
     ("apiVersion: v1\nkind: A\nmetadata: {name: {{x}}}\n", [("PL002", 3, 18)]),
     ("{{", [("PL002", 1, 1)]),
+    ("# {{ only in a comment }}\na: b: c\n", [("PL001", 2, 5)]),
     ("[[[[", [("PL001", 2, 1)]),
     ("\x07bell: 1\n", [("PL001", 1, 1)]),
 ])
