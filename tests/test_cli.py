@@ -194,3 +194,18 @@ def test_lint_path_does_not_import_server_libraries(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_comment_suppressions_cover_document_and_field(capsys):
+    manifest = str(CLI / "manifests" / "commented.yaml")
+    code, out, _ = run(capsys, "lint", *ONLY_TEST_RULES, "--format", "json", manifest)
+    report = json.loads(out)
+    rows = [(f["rule"], f["line"], f["column"], f["suppressed"], f["suppression_reason"]) for f in report["findings"]]
+    assert rows == [
+        ("TST002", 7, 1, True, "comment: this entry is exported on purpose"),
+        ("TST001", 14, 5, True, "comment: the legacy partner only speaks HTTP on 443"),
+        ("TST002", 24, 1, False, None),
+        ("TST001", 29, 5, False, None),
+    ]
+    assert report["summary"]["suppressed"] == 2
+    assert code == 1
