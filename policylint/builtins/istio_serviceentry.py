@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from . import builtin
+from .istio_protocols import parse_protocol
 
 # -- hosts ----------------------------------------------------------------------------------------------------
 
@@ -387,3 +388,88 @@ def export_to_duplicate(export_to: Any, i: Any, namespace: Any = None) -> str | 
         if isinstance(other, str) and key(other) == mine:
             return other
     return None
+
+
+# -- cross-resource conflicts ---------------------------------------------------------------------------------
+
+@builtin("conflictProtocolKey", "the protocol as IST0177 should compare it: canonical, unset counted as TCP, HTTPS as TLS (same sidecar behaviour)")
+def conflict_protocol_key(value: Any) -> str:
+    if value is None or value == "":
+        return "TCP"
+    proto = parse_protocol(value)
+    if proto is None:
+        return str(value).upper()
+    return "TLS" if proto == "HTTPS" else proto
+
+
+def _flatten(value: Any, out: list) -> list:
+    if isinstance(value, list):
+        for item in value:
+            _flatten(item, out)
+    elif isinstance(value, dict):
+        out.append(value)
+    return out
+
+
+def _label(entry: dict) -> str:
+    ns, name = entry.get("ns"), entry.get("name")
+    return f"{ns}/{name}" if isinstance(ns, str) and ns else str(name)
+
+
+@builtin("serviceEntryConflicts", "the ServiceEntries among index values (nested lists) that see a namespace `me` sees and differ from `me` in field: [\"ns/name (shown)\", ...]")
+def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
+    """`me` and every entry are maps {ns, name, scopes, <field>, shown?, hosts?, ports?}.
+
+    field "ports" is special: an entry conflicts when it shares a port number with `me` and serves other hosts
+    (overlapping addresses); for any other field an entry conflicts when its value is set (not null) and differs
+    from `me`'s.
+    """
+    if not isinstance(me, dict) or not isinstance(field, str):
+        return []
+    found: list[str] = []
+    for entry in _flatten(entries, []):
+        if entry.get("ns") == me.get("ns") and entry.get("name") == me.get("name"):
+            continue
+        if not scopes_overlap(entry.get("scopes"), me.get("scopes")):
+            continue
+        if field == "ports":
+            mine, theirs = me.get("ports"), entry.get("ports")
+            if not isinstance(mine, list) or not isinstance(theirs, list):
+                continue
+            shared = [p for p in mine if p in theirs and isinstance(p, int)]
+            if not shared or _host_set(entry.get("hosts")) == _host_set(me.get("hosts")):
+                continue
+            shown = f"{entry.get('shown')}, port {shared[0]}"
+        else:
+            if entry.get(field) is None or entry.get(field) == me.get(field):
+                continue
+            shown = entry.get("shown", entry.get(field))
+        text = f"{_label(entry)} ({_render(shown)})"
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def _host_set(hosts: Any) -> frozenset:
+    if not isinstance(hosts, list):
+        return frozenset()
+    return frozenset(h.lower() for h in hosts if isinstance(h, str))
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_render(v) for v in value) + "]"
+    if value is None:
+        return "unset"
+    return str(value)
+
+
+@builtin("addressSet", "the canonical networks of an addresses list, sorted and without duplicates (invalid entries kept as written)")
+def address_set(addresses: Any) -> list[str]:
+    if not isinstance(addresses, list):
+        return []
+    out = set()
+    for entry in addresses:
+        net = _network(entry)
+        out.add(str(net) if net is not None else str(entry))
+    return sorted(out)
