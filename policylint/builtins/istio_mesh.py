@@ -26,6 +26,7 @@ Rule-callable builtins:
                                         [name, namespace] when the host names a Kubernetes Service the way Istio
                                         resolves it (short name, or name.ns.svc.<domain>), else null
     localityError(locality)             why a locality in localityLbSetting `distribute` is rejected, or null
+    localityWeightsError(to)            why a distribute `to` map is rejected (weights 1..100, total 100), or null
     localityOverlap(localities, loc)    the earlier entry of the list that loc overlaps with, or null
     meshConfigDocument(self)            the document itself when it is a --mesh-config document
                                         (policylint.io/MeshConfig), else null; keeps the document's paths
@@ -296,6 +297,20 @@ def locality_error(locality: Any) -> str | None:
         return f"locality {locality!r} may hold one '*' only, at the end"
     if _locality_parts(locality) is None:
         return f"locality {locality!r} has an empty region, zone or subzone"
+    return None
+
+
+@builtin("localityWeightsError", "why Istio rejects a localityLbSetting.distribute `to` map (weights 1..100 summing to 100), or null")
+def locality_weights_error(to: Any) -> str | None:
+    if not isinstance(to, dict) or not to:
+        return "distribute needs a `to` map of locality: weight"
+    total = 0
+    for locality, weight in to.items():
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
+            return f"weight {weight} for {locality} is outside 1..100"
+        total += weight
+    if total != 100:
+        return f"weights add up to {total}, not 100"
     return None
 
 
