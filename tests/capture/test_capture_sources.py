@@ -35,7 +35,7 @@ def test_istio_operator_values(linter, tmp_path):
         "        excludeIPRanges: \"*\"\n"
         "        excludeInboundPorts: \"metrics\"\n"
     )
-    assert findings(linter, path) == [("CAP310", 8, 9), ("CAP310", 9, 9), ("CAP311", 10, 9), ("CAP313", 8, 9)]
+    assert findings(linter, path) == [("CAP310", 8, 9), ("CAP310", 9, 9), ("CAP311", 10, 9)]
 
 
 def test_github_workflow_and_makefile(linter, tmp_path):
