@@ -411,6 +411,10 @@ def _placeholder(value: Any) -> bool:
 # Key: (kind, keyword); value: (path pattern, rule id) pairs. In a pattern "*" stands for any list index and
 # "{}" for any map key; for `required` the missing field is appended to the path.
 _VS_DESTINATIONS = (("http", "route"), ("http", "mirrors"), ("tcp", "route"), ("tls", "route"))
+_DR_POLICIES = (
+    ("spec", "trafficPolicy"), ("spec", "trafficPolicy", "portLevelSettings", "*"),
+    ("spec", "subsets", "*", "trafficPolicy"), ("spec", "subsets", "*", "trafficPolicy", "portLevelSettings", "*"),
+)
 COVERED: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {
     ("ServiceEntry", "required"): (
         (("spec",), "SE101"), (("spec", "hosts"), "SE101"),
@@ -420,7 +424,7 @@ COVERED: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {
     ("ServiceEntry", "maxItems"): ((("spec", "hosts"), "SE101"),),
     ("ServiceEntry", "type"): (
         (("spec", "addresses", "*"), "SE110"), (("spec", "ports", "*", "name"), "SE122"),
-        (("spec", "endpoints", "*", "labels", "{}"), "SE150"),
+        (("spec", "endpoints", "*", "labels", "{}"), "SE150"), (("spec", "exportTo", "*"), "SE161"),
     ),
     ("ServiceEntry", "maxLength"): (
         (("spec", "addresses", "*"), "SE110"), (("spec", "ports", "*", "name"), "SE122"),
@@ -433,6 +437,15 @@ COVERED: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {
         (("spec", "ports", "*", "number"), "SE120"), (("spec", "ports", "*", "targetPort"), "SE121"),
         (("spec", "endpoints", "*", "ports", "{}"), "SE149"),
     ),
+    ("DestinationRule", "type"): (
+        *(((*policy, "loadBalancer", "localityLbSetting", "distribute", "*", "to"), "DR912") for policy in _DR_POLICIES),
+        *(((*policy, "loadBalancer", "localityLbSetting", "distribute", "*", "to", "{}"), "DR912")
+          for policy in _DR_POLICIES),
+    ),
+    ("DestinationRule", "minimum"): tuple(
+        ((*policy, "loadBalancer", "localityLbSetting", "distribute", "*", "to", "{}"), "DR912") for policy in _DR_POLICIES),
+    ("DestinationRule", "maximum"): tuple(
+        ((*policy, "loadBalancer", "localityLbSetting", "distribute", "*", "to", "{}"), "DR912") for policy in _DR_POLICIES),
     ("VirtualService", "required"): (
         *((("spec", section, "*", group, "*", "destination"), "DR950") for section, group in _VS_DESTINATIONS),
         *((("spec", section, "*", group, "*", "destination", "host"), "DR950") for section, group in _VS_DESTINATIONS),

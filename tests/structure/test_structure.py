@@ -507,3 +507,30 @@ def test_linter_passes_crd_files_to_the_builtin(tmp_path: Path):
     assert [f.rule for f in _structure_linter().lint_paths([str(manifest)]).active()] == []
     report = _structure_linter(crds=[str(crd)]).lint_paths([str(manifest)])
     assert [(f.rule, f.line, f.column) for f in report.active()] == [("SCH802", 4, 8)]
+
+
+def test_coverage_patterns_match_map_keys_and_indices():
+    vs = violations("""
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: x}
+spec:
+  host: a
+  exportTo: [1]
+  subsets:
+  - name: v1
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 80}
+        loadBalancer:
+          localityLbSetting:
+            distribute:
+            - {from: a/*, to: {b/*: -1}}
+""")
+    assert [(v["keyword"], v["coveredBy"]) for v in vs] == [("type", None), ("minimum", "DR912")]
+
+
+def test_coverage_only_for_istio_kinds():
+    doc = {"apiVersion": "example.com/v1", "kind": "ServiceEntry", "spec": {}}
+    assert structure.covered_by("ServiceEntry", {"path": ["spec"], "keyword": "required", "field": "hosts"}) == "SE101"
+    assert schema_violations(doc) == []  # no schema for a ServiceEntry of another group
