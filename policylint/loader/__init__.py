@@ -5,6 +5,7 @@ chunk of YAML), ``yamlpos`` (the position-recording loader), ``guards`` (depth, 
 ``document`` / ``embedded`` (positions), ``suppress`` (ignore comments), ``classify`` / ``sources`` /
 ``reading`` (which files, how to read them), ``problems`` (PL0xx codes).
 """
+from .classify import FileKind
 from .document import Document, TextDocument
 from .load import LoadResult, load_file, load_text
 from .problems import PROBLEM_CODES, Problem
@@ -14,6 +15,7 @@ from .suppress import NO_SUPPRESSIONS, Suppressions
 
 __all__ = [
     "Document",
+    "FileKind",
     "TextDocument",
     "Problem",
     "LoadResult",

@@ -3,6 +3,7 @@ that survive next to it."""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -260,6 +261,17 @@ def test_file_without_documents_is_a_warning(name):
     assert codes(result) == [("PL010", 1, 1)]
     assert result.problems[0].severity == "warning"
     assert result.problems[0].message == "the file holds no YAML document (it is empty or only comments)"
+
+
+def test_duplicate_keys_in_json():
+    result = load_text('{"apiVersion": "v1",\n "kind": "Pod",\n "kind": "Service"}', "dup.json")
+    assert codes(result) == [("PL005", 3, 2)]
+    assert result.documents[0].kind == "Service"
+
+
+def test_problems_pickle():
+    problem = load("binary.yaml").problems[0]
+    assert pickle.loads(pickle.dumps(problem)) == problem
 
 
 def test_invalid_json():

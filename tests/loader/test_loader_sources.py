@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policylint.loader import Source, TextDocument, iter_sources, load_file, load_source, load_text
+from policylint.loader import FileKind, Source, TextDocument, iter_sources, load_file, load_source, load_text
 
 TREE = Path(__file__).resolve().parents[2] / "fixtures" / "loader" / "tree"
 
@@ -215,6 +215,13 @@ def test_ci_yaml_is_text_only_not_parsed_as_manifests():
     document, = load_file(TREE / ".github/workflows/ci.yml", display=".github/workflows/ci.yml").documents
     assert document.kind == "TextFile"
     assert document.data["lines"][4] == "    - run: helm template chart | policylint lint -"
+
+
+def test_mesh_config_kind_is_chosen_by_the_caller():
+    result = load_file(TREE / "charts/web/values.yaml", display="mesh.yaml", kind=FileKind.MESH_CONFIG)
+    assert [(d.kind_key, d.index) for d in result.documents] == [
+        ("policylint.io/MeshConfig", 0), ("policylint.io/MeshConfig", 1)]
+    assert result.documents[0].locate(("egress", "hosts", 0)) == (5, 5)
 
 
 def test_load_text_uses_the_file_name_to_pick_the_reader():
