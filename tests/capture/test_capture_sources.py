@@ -114,3 +114,17 @@ def test_odd_shapes_do_not_crash(linter, tmp_path):
     rules = {f.rule for f in report.active()}
     # Non-string annotation values: the injector parses strings only; Kubernetes rejects the object anyway.
     assert rules <= {"CAP301", "CAP303", "SVC201", "SVC208"}
+
+
+def test_rendered_injector_configmap(linter, tmp_path):
+    path = tmp_path / "istio.yaml"
+    path.write_text(
+        "apiVersion: v1\n"
+        "kind: ConfigMap\n"
+        "metadata: {name: istio-sidecar-injector, namespace: istio-system}\n"
+        "data:\n"
+        "  values: |-\n"
+        "    {\"global\": {\"proxy\": {\"includeIPRanges\": \"10.0.0.1/8\", \"excludeIPRanges\": \"*\","
+        " \"includeInboundPorts\": \"\"}}}\n"
+    )
+    assert findings(linter, path) == [("CAP310", 6, 60), ("CAP313", 6, 27), ("CAP323", 6, 84)]
