@@ -120,8 +120,9 @@ def _find_node(source: str, loader_class, node_index: int, node_path: tuple):
             if node is None:
                 return None
         return node
-    except Exception:  # the text parsed before; anything odd here only costs precision
-        return None
+    except Exception:  # libyaml refused text that the pure-Python parser read at load time
+        fallback = getattr(loader_class, "fallback", None)
+        return _find_node(source, fallback, node_index, node_path) if fallback else None
     finally:
         loader.dispose()
 

@@ -250,6 +250,7 @@ def _attach_comments(comments: list, groups: list[_Group], text: str) -> None:
         return
     lines = text.split("\n")
     found: dict[int, list] = {}
+    nodes: dict[int, list] = {}  # per group, computed once
     for comment in comments:
         group = next((g for g in groups if g.offset <= comment.target < g.end_line), None)
         if group is None:
@@ -261,7 +262,9 @@ def _attach_comments(comments: list, groups: list[_Group], text: str) -> None:
             target = comment.target - group.offset
             line = lines[comment.target]
             indent = len(line) - len(line.lstrip(" "))
-            path = suppress.target_path(iter_node_positions(group.parsed.data, group.parsed.table), target, indent)
+            if id(group) not in nodes:
+                nodes[id(group)] = list(iter_node_positions(group.parsed.data, group.parsed.table))
+            path = suppress.target_path(nodes[id(group)], target, indent)
             if path is None:
                 continue
         for document, prefix in group.members:

@@ -274,3 +274,11 @@ def test_pickle_keeps_positions_of_shared_aliased_containers():
     assert copy.data["metadata"]["labels"] is copy.data["metadata"]["annotations"]
     assert copy.locate(("metadata", "annotations", "a")) == (4, 15)
     assert copy.locate(("metadata", "annotations")) == (5, 3)
+
+
+def test_embedded_positions_in_a_document_only_the_pure_python_parser_reads():
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  ips: [2001:db8::1]\n"
+            "  mesh: |\n    a: [1, 2]\n")
+    document, = load_text(text).documents
+    assert document.parse_embedded(("data", "mesh")) == ({"a": [1, 2]}, None)
+    assert document.locate(("data", "mesh", "a", 1)) == (7, 12)
