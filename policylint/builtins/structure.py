@@ -8,7 +8,9 @@ It picks a schema by the document's group, kind and version:
 2. the schemas shipped in `policylint/schemas/kinds/<group or core>/<Kind>[.<version>].json`.
 
 Validation uses jsonschema-rs: a compiled validator per schema, `is_valid` first (the common case costs a few
-microseconds), `iter_errors` only for documents that fail. Each error becomes a plain map the rules read:
+microseconds), `iter_errors` only for documents that fail. Without jsonschema-rs installed, the `jsonschema`
+package does the same work about fifty times slower, with the same results. Each error becomes a plain map
+the rules read:
 
     {"path": [segments...], "keyword": "additionalProperties" | "type" | "enum" | "required" | "oneOf" | ...,
      "message": "...", "field": <offending key or null>, "expected": ..., "fix": <suggested value or null>,
@@ -30,7 +32,10 @@ from pathlib import Path
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import jsonschema_rs
+try:
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - exercised by forcing the fallback in tests
+    jsonschema_rs = None
 
 from ..model import render_path
 
@@ -198,7 +203,70 @@ class _Compiled:
     def __init__(self, schema: dict[str, Any], origin: str) -> None:
         self.schema = schema
         self.origin = origin
-        self.validator = jsonschema_rs.validator_for(schema)
+        self.validator = compile_validator(schema)
+
+
+def compile_validator(schema: Mapping[str, Any]):
+    """A jsonschema-rs validator; the slower `jsonschema` package (a core dependency) when jsonschema-rs is not
+    installed, behind the same `is_valid` / `iter_errors` interface."""
+    if jsonschema_rs is not None:
+        return jsonschema_rs.validator_for(schema)
+    return _FallbackValidator(schema)
+
+
+class _Kind:
+    """Stands in for jsonschema_rs.ValidationErrorKind."""
+
+    def __init__(self, name: str, **values: Any) -> None:
+        self.name = name
+        self.__dict__.update(values)
+
+
+class _Error:
+    """Stands in for jsonschema_rs.ValidationError."""
+
+    __slots__ = ("kind", "instance_path", "schema_path", "instance", "message")
+
+    def __init__(self, kind: _Kind, error, message: str | None = None) -> None:
+        self.kind = kind
+        self.instance_path = list(error.absolute_path)
+        self.schema_path = list(error.absolute_schema_path)
+        self.instance = error.instance
+        self.message = message or error.message
+
+
+class _FallbackValidator:
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        import jsonschema
+
+        self._validator = jsonschema.Draft202012Validator(schema)
+
+    def is_valid(self, instance: Any) -> bool:
+        return self._validator.is_valid(instance)
+
+    def iter_errors(self, instance: Any):
+        required_seen: set[tuple] = set()
+        for error in self._validator.iter_errors(instance):
+            keyword, value, obj = error.validator, error.validator_value, error.instance
+            if keyword in _SEPARATE_KEYS:
+                known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
+                yield _Error(_Kind(keyword, unexpected=[k for k in obj if k not in known]), error)
+            elif keyword == "type":
+                yield _Error(_Kind("type", types=[value] if isinstance(value, str) else list(value)), error)
+            elif keyword == "enum":
+                yield _Error(_Kind("enum", options=list(value)), error)
+            elif keyword == "required":
+                where = tuple(error.absolute_path)
+                if where in required_seen:  # one jsonschema error per missing field: all handled below
+                    continue
+                required_seen.add(where)
+                for name in value:
+                    if isinstance(obj, Mapping) and name not in obj:
+                        yield _Error(_Kind("required", property=name), error)
+            elif keyword == "pattern":
+                yield _Error(_Kind("pattern", pattern=value), error)
+            else:
+                yield _Error(_Kind(keyword, limit=value), error)
 
 
 class SchemaStore:
@@ -602,8 +670,29 @@ def _describe(error, schema: Mapping[str, Any], instance: Any) -> list[dict]:
     limit = getattr(kind, "limit", None)
     if keyword == "pattern":
         limit = kind.pattern
-    message = f"{where}: {error.message}"
-    return [_violation(path, keyword, message, field, limit)]
+    return [_violation(path, keyword, _limit_message(keyword, where, error.instance, limit, error.message),
+                       field, limit)]
+
+
+def _limit_message(keyword: str, where: str, value: Any, limit: Any, fallback: str) -> str:
+    """The library-independent message of a limit keyword (jsonschema-rs and jsonschema word them differently)."""
+    size = len(value) if isinstance(value, (str, list, Mapping)) else None
+    templates = {
+        "maximum": f"{where} is {_show(value)}, more than the maximum {limit}",
+        "minimum": f"{where} is {_show(value)}, less than the minimum {limit}",
+        "exclusiveMaximum": f"{where} is {_show(value)}, but must be less than {limit}",
+        "exclusiveMinimum": f"{where} is {_show(value)}, but must be more than {limit}",
+        "maxLength": f"{where} is {size} characters long, more than the {limit} allowed",
+        "minLength": f"{where} is {size} characters long, fewer than the {limit} required",
+        "maxItems": f"{where} has {size} items, more than the {limit} allowed",
+        "minItems": f"{where} has {size} items, fewer than the {limit} required",
+        "maxProperties": f"{where} has {size} entries, more than the {limit} allowed",
+        "minProperties": f"{where} has {size} entries, fewer than the {limit} required",
+        "pattern": f"{where} is {_show(value)}, which does not match the pattern {limit}",
+        "uniqueItems": f"{where} has duplicate items",
+        "multipleOf": f"{where} is {_show(value)}, not a multiple of {limit}",
+    }
+    return templates.get(keyword) or f"{where}: {fallback}"
 
 
 # Fields of old Istio releases that the current API (and so its CRD) no longer has: unknown today.

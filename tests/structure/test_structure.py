@@ -534,3 +534,17 @@ def test_coverage_only_for_istio_kinds():
     doc = {"apiVersion": "example.com/v1", "kind": "ServiceEntry", "spec": {}}
     assert structure.covered_by("ServiceEntry", {"path": ["spec"], "keyword": "required", "field": "hosts"}) == "SE101"
     assert schema_violations(doc) == []  # no schema for a ServiceEntry of another group
+
+
+def test_fallback_to_jsonschema_gives_the_same_violations(monkeypatch):
+    """Without jsonschema-rs the checks run on `jsonschema` (slower) and report exactly the same."""
+    fixtures = sorted((ROOT / "fixtures" / "rules").glob("SCH80[1-6]/*.yaml"))
+    docs = [d for f in fixtures for d in yaml.safe_load_all(f.read_text()) if isinstance(d, dict)]
+    fast = [structure._violations(copy.deepcopy(d), (), SchemaStore()) for d in docs]
+    monkeypatch.setattr(structure, "jsonschema_rs", None)
+    store = SchemaStore()
+    assert isinstance(store.builtin("networking.istio.io", "ServiceEntry", "v1").validator,
+                      structure._FallbackValidator)
+    slow = [structure._violations(copy.deepcopy(d), (), store) for d in docs]
+    assert sum(map(len, fast)) > 40
+    assert slow == fast
