@@ -14,6 +14,10 @@ Rule-callable builtins:
     inferRegion(host, providers)        the region a cloud endpoint host name encodes (providers: aws, gcp, azure)
     hostRegion(host, hosts)             the region the user's `regions.hosts` map gives a host (exact key first,
                                         then the most specific `*.suffix` key), or null
+    regionSources(known, scopes, namespace)
+                                        the [namespace, region] pairs that can use a config: `known` lists
+                                        [namespace, region] pairs (first one wins), `scopes` the visibility scopes
+                                        (["*"] = every known namespace), `namespace` the config's own namespace
     regionAllowance(allow, namespace, host, region)
                                         the reason of the first `regions.allow` entry that accepts egress from
                                         namespace to host (or to region), or null when none does
@@ -206,3 +210,27 @@ def region_allowance(allow: Any, namespace: Any, host: Any, region: Any = None) 
         reason = entry.get("reason")
         return reason if isinstance(reason, str) and reason else "allowed"
     return None
+
+
+@builtin("regionSources", "[namespace, region] pairs of the namespaces a config is visible in, from known pairs and exportTo scopes")
+def region_sources(known: Any, scopes: Any, namespace: Any) -> list[list[str]]:
+    regions: dict[str, str] = {}
+    if isinstance(known, list):
+        for pair in known:
+            if (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], str)
+                    and pair[1] and pair[0] not in regions):
+                regions[pair[0]] = pair[1]
+    if not isinstance(scopes, list):
+        return []
+    names: list[str] = []
+    if "*" in scopes:
+        names = list(regions)
+        if isinstance(namespace, str) and namespace not in names:
+            names.insert(0, namespace)
+    else:
+        names = [s for s in scopes if isinstance(s, str) and s != "~"]
+    out: list[list[str]] = []
+    for name in names:
+        if name in regions and [name, regions[name]] not in out:
+            out.append([name, regions[name]])
+    return out
