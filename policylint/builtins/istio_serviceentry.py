@@ -464,12 +464,30 @@ def _render(value: Any) -> str:
     return str(value)
 
 
-@builtin("addressSet", "the canonical networks of an addresses list, sorted and without duplicates (invalid entries kept as written)")
+@builtin("addressSet", "the canonical networks of an addresses list, sorted and without duplicates (invalid strings kept as written, non-strings dropped)")
 def address_set(addresses: Any) -> list[str]:
     if not isinstance(addresses, list):
         return []
     out = set()
     for entry in addresses:
-        net = _network(entry)
-        out.add(str(net) if net is not None else str(entry))
+        if isinstance(entry, str):
+            net = _network(entry)
+            out.add(str(net) if net is not None else entry)
     return sorted(out)
+
+
+_PLACEHOLDER = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+@builtin("isShellPlaceholder", "true for a value holding an unrendered $VAR or ${VAR} placeholder (an envsubst template, not a real value)")
+def is_shell_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
+
+
+_LOCAL = [ipaddress.ip_network(n) for n in ("127.0.0.0/8", "169.254.0.0/16", "::1/128", "fe80::/10")]
+
+
+@builtin("isLoopbackOrLinkLocal", "true when an IP/CIDR lies inside loopback (127/8, ::1) or link-local (169.254/16, fe80::/10) space")
+def is_loopback_or_link_local(value: Any) -> bool:
+    net = _network(value)
+    return net is not None and any(net.version == p.version and net.subnet_of(p) for p in _LOCAL)
