@@ -83,5 +83,6 @@ def reference_table() -> str:
     """The Markdown table of builtins that docs/rule-language.md embeds (a test keeps the two in sync)."""
     rows = ["| builtin | module | what it does |", "|---|---|---|"]
     for item in sorted(load().values(), key=lambda b: (b.module, b.name)):
-        rows.append(f"| `{item.signature}` | {item.module} | {item.doc.replace('|', chr(92) + '|')} |")
+        module = f"{item.module} *({item.context})*" if item.context else item.module
+        rows.append(f"| `{item.signature}` | {module} | {item.doc.replace('|', chr(92) + '|')} |")
     return "\n".join(rows)

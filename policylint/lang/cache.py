@@ -57,7 +57,7 @@ class Cache:
     def load(self, key: str) -> dict | None:
         try:
             with open(self.folder / f"{key}.bin", "rb") as handle:
-                entry = marshal.load(handle)
+                entry = marshal.loads(handle.read())  # one read: marshal.load(handle) reads piecemeal
         except (OSError, EOFError, ValueError, TypeError):
             return None
         if not isinstance(entry, dict) or entry.get("format") != FORMAT:
