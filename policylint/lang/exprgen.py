@@ -344,7 +344,9 @@ class FunctionBuilder:
             return self.comparison(node, scope)
         left = self.value(node.left, scope)
         right = self.value(node.right, scope)
-        if op in "+-" and isinstance(node.right, ast.Literal) and type(node.right.value) in (int, float):
+        small = isinstance(node.right, ast.Literal) and type(node.right.value) in (int, float) \
+            and abs(node.right.value) < 2**53  # cannot overflow against a float
+        if op in "+-" and small:
             left = self.atom(left)
             return self.temp(f"({left} {op} {right} if type({left}) in _NUMBER else None)")
         return self.temp(f"{_ARITH_HELPER[op]}({left}, {right})")

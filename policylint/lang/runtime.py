@@ -114,22 +114,37 @@ def contains(container, item) -> bool:
 
 # -- arithmetic -----------------------------------------------------------------------------------------------
 
+# A float meeting an integer too large for a float overflows: such a result is unknown (`None`).
+
 def add(a, b):
     ta = type(a)
     tb = type(b)
     if ta in _NUMBER and tb in _NUMBER:
-        return a + b
+        try:
+            return a + b
+        except OverflowError:
+            return None
     if ta is tb and (ta is str or ta is list):
         return a + b
     return None
 
 
 def sub(a, b):
-    return a - b if type(a) in _NUMBER and type(b) in _NUMBER else None
+    if type(a) in _NUMBER and type(b) in _NUMBER:
+        try:
+            return a - b
+        except OverflowError:
+            return None
+    return None
 
 
 def mul(a, b):
-    return a * b if type(a) in _NUMBER and type(b) in _NUMBER else None
+    if type(a) in _NUMBER and type(b) in _NUMBER:
+        try:
+            return a * b
+        except OverflowError:
+            return None
+    return None
 
 
 def div(a, b):
@@ -141,7 +156,10 @@ def div(a, b):
     if ta is int and tb is int:
         q = abs(a) // abs(b)
         return q if (a < 0) == (b < 0) else -q
-    return a / b
+    try:
+        return a / b
+    except OverflowError:
+        return None
 
 
 def mod(a, b):
@@ -238,7 +256,10 @@ def fmt(value) -> str:
     if t is bool:
         return "true" if value else "false"
     if t is int:
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python converts (sys.set_int_max_str_digits)
+            return hex(value)
     if t is float:
         if math.isnan(value):
             return ".nan"
