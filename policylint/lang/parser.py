@@ -21,6 +21,7 @@ GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 _EXPRESSION_START = {"NAME", "NUMBER", "STRING", "RAW_STRING", "LPAR", "LSQB", "LBRACE", "BANG", "MINUS"}
 _OPERATORS = {"QMARK", "DOT", "LSQB", "LPAR", "PLUS", "MINUS", "STAR", "SLASH", "PERCENT", "LESSTHAN", "MORETHAN",
               "IN"}
+_RELATIONS = {"==", "!=", "<", "<=", ">", ">=", "in"}
 _CLAUSE_START = {"NAME", "FOR", "LET", "PARAM"}
 _TERMINAL_WORDS = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "RAW_STRING": "a string",
@@ -88,6 +89,9 @@ def describe_syntax_error(exc: UnexpectedInput, parser: lark.Lark) -> tuple[int,
         return line, column, f"unexpected character {char!r}"
     if isinstance(exc, UnexpectedToken):
         token = exc.token
+        if str(token) in _RELATIONS and token.type != "NAME":
+            return line, column, (f"unexpected {str(token)!r}: comparisons do not chain; "
+                                  "write (a < b) && (b < c), or add parentheses")
         if token.type == "$END":
             found = "unexpected end of file"
         elif token.type in _TERMINAL_WORDS:

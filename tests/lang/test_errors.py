@@ -152,6 +152,12 @@ CASES = {
         "F1.rule:5:11: error: unexpected character '@'\n"
         "  when: a @ b\n"
         "          ^"),
+    "chained comparison": (
+        rule_text('when: 1 < a < 3\nmessage: "m"'),
+        "F1.rule:5:15: error: unexpected '<': comparisons do not chain; write (a < b) && (b < c), or add "
+        "parentheses\n"
+        "  when: 1 < a < 3\n"
+        "              ^"),
     "token after an expression": (
         rule_text('when: a )\nmessage: "m"'),
         "F1.rule:5:11: error: unexpected token ')'; expected a clause or '}'\n"
