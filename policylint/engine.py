@@ -125,8 +125,12 @@ class Engine:
                 out.skipped += 1
                 continue
             for index in self.index_by_kind.get(kind_key, ()):
-                for key, value in index.entries(doc, self.env):
-                    out.index_entries.append((index.name, _freeze(key), value))
+                try:
+                    entries = [(index.name, _freeze(key), value) for key, value in index.entries(doc, self.env)]
+                except Exception as exc:  # noqa: BLE001 - see evaluate()
+                    out.findings.append(rule_failure(f"index {index.name}", doc, exc))
+                    continue
+                out.index_entries.extend(entries)
             for ar in self.rules_for(self.local, kind_key):
                 out.findings.extend(self.evaluate(ar, doc))
             if self.rules_for(self.cross, kind_key) or kind_key in self.index_by_kind:
@@ -146,8 +150,11 @@ class Engine:
         for doc in context_documents:
             store.remember(doc)
             for index in self.index_by_kind.get(doc.kind_key, ()):
-                for key, value in index.entries(doc, self.env):
-                    store.add(index.name, _freeze(key), value)
+                try:
+                    for key, value in index.entries(doc, self.env):
+                        store.add(index.name, _freeze(key), value)
+                except Exception:  # noqa: BLE001 - context objects report nothing; a broken one adds no entries
+                    continue
         for outcome in outcomes:
             for doc in outcome.kept:
                 store.remember(doc)
@@ -166,7 +173,10 @@ class Engine:
 
     def evaluate(self, ar: ActiveRule, doc, env=None) -> list[Finding]:
         rule = ar.rule
-        hits = rule.check(doc, ar.params, env or self.env)
+        try:
+            hits = rule.check(doc, ar.params, env or self.env)
+        except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run or hide other findings
+            return [rule_failure(rule.id, doc, exc)]
         if not hits:
             return []
         resource = document_resource(doc)
@@ -191,6 +201,16 @@ def document_resource(doc) -> Resource | None:
     if doc.kind_key.startswith(SYNTHETIC_GROUP):
         return None
     return Resource(doc.api_version, doc.kind, doc.namespace, doc.name)
+
+
+def rule_failure(what: str, doc, exc: Exception) -> Finding:
+    """PL012: a rule or index raised; reported at the document, and the run goes on."""
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    return Finding(
+        rule="PL012", name="rule-failed", severity=Severity.ERROR,
+        message=f"{what} failed on this document ({detail}); it is a bug in the rule, not in the manifest",
+        file=doc.file, line=doc.line, column=1 if doc.line else 0, resource=document_resource(doc),
+    )
 
 
 def problem_finding(problem) -> Finding:

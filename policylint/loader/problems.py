@@ -230,4 +230,21 @@ Reports a `.json` file that `json.loads` rejects, at the line and column where d
 Remove trailing commas and comments, and quote every key with double quotes. If the file is really
 YAML, give it a `.yaml` suffix.
 """),
+    "PL012": ("rule-failed", "A rule raised an internal error on this document", """\
+## What it does
+Reports that evaluating a rule (or filling one of its lookup indexes) on a document raised an exception
+inside policylint, with the rule id and the exception. The rule's other documents and every other rule are
+still checked.
+
+## Why it matters
+The rule could not say whether this document is correct, so a problem it looks for may be missed here. It is
+a bug in policylint or in a custom rule's builtin, never in your manifest.
+
+## Example
+A custom builtin that divides by a field's value, on a document where the field is 0.
+
+## How to fix
+Report the message (it names the rule and the exception) to the rule's author. Meanwhile the finding can be
+suppressed like any other, or the rule disabled with `--disable RULE`.
+"""),
 }
