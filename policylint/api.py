@@ -189,6 +189,11 @@ def _with_crds(config: Config, crds: Sequence[str | os.PathLike]) -> Config:
             raise ConfigError(f"CRD file not found: {path}")
     if not paths:
         return config
+    from .builtins.structure import check_crd_files
+
+    problems = check_crd_files(paths)
+    if problems:
+        raise ConfigError("\n".join(problems))
     return Config(data={**config.data, "crds": paths}, path=config.path)
 
 
