@@ -3,7 +3,7 @@
 - Hosts: Istio's wildcard-domain check (`agent.ValidateWildcardDomain`) with its exact reasons, partial wildcards.
 - Addresses: Go `netip.ParseAddr` / `netip.ParsePrefix` semantics (stricter than Python's `ipaddress`: no leading
   zeros in IPv4 octets or prefix lengths, no netmask form, no zone in a prefix; host bits allowed), canonical
-  networks, supernets (so an index can find containment with key lookups), private / public classification.
+  networks, supernets (so an index can find containment with key lookups), loopback / link-local ranges.
 - Endpoints: the address kinds Istio distinguishes (IP, unix socket, FQDN, wildcard).
 - Visibility: the exportTo scopes of the IST0177 analyzer, and whether two scope sets overlap.
 - Kubernetes Service hostnames a ServiceEntry host can collide with.
@@ -186,32 +186,6 @@ def address_in_networks(value: Any, networks: Any) -> str | None:
         if other is not None and other.version == net.version and net.overlaps(other):
             return candidate
     return None
-
-
-_NOT_PUBLIC = [ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-    "224.0.0.0/3", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32", "2001:2::/48",
-)]
-_PRIVATE = [ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
-)]
-
-
-@builtin("isPrivateAddress", "true when an IP/CIDR lies inside RFC 1918, carrier-grade NAT (100.64/10) or IPv6 ULA space")
-def is_private_address(value: Any) -> bool:
-    net = _network(value)
-    return net is not None and any(net.version == p.version and net.subnet_of(p) for p in _PRIVATE)
-
-
-@builtin("isPublicAddress", "true when an IP/CIDR lies wholly in globally routable unicast space (not private, loopback, link-local, documentation, reserved)")
-def is_public_address(value: Any) -> bool:
-    net = _network(value)
-    if net is None or net.prefixlen == 0:
-        return False
-    if isinstance(net, ipaddress.IPv6Network) and net.network_address.ipv4_mapped is not None:
-        return False
-    return not any(net.version == p.version and net.overlaps(p) for p in _NOT_PUBLIC)
 
 
 # -- endpoints ------------------------------------------------------------------------------------------------
