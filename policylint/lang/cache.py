@@ -1,7 +1,7 @@
 """On-disk cache of compiled rule files, so that a warm start never imports lark.
 
 One entry per rule file, named by a sha256 of everything the generated code depends on: the file's bytes, the
-compiler's own sources (grammar and code generator), the builtin registry's signatures and the Python version.
+compiler's own sources (every file of this package), the builtin registry's signatures and the Python version.
 An entry is a `marshal` blob (like a .pyc) holding the metadata, the generated source and its code object.
 Entries are written atomically (temporary file + rename); any problem reading or writing one only means
 compiling again, never an error.
@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 FORMAT = 1
-_COMPILER_FILES = ("grammar.lark", "parser.py", "clauses.py", "exprgen.py", "codegen.py", "runtime.py", "cache.py")
 _fingerprint: str | None = None
 
 
@@ -37,8 +36,9 @@ def compiler_fingerprint(registry: dict) -> str:
     if _fingerprint is None:
         digest = hashlib.sha256(f"{FORMAT}\0{sys.implementation.cache_tag}\0{marshal.version}\0".encode())
         folder = Path(__file__).parent
-        for name in _COMPILER_FILES:
-            digest.update((folder / name).read_bytes())
+        for path in sorted(folder.iterdir()):  # every source of the compiler: grammar, codegen, runtime
+            if path.suffix in (".py", ".lark"):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
         _fingerprint = digest.hexdigest()
     signatures = ";".join(f"{b.name}/{b.min_args}/{b.max_args}/{b.context}" for b in sorted(
         registry.values(), key=lambda b: b.name))

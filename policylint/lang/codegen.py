@@ -9,7 +9,8 @@ from __future__ import annotations
 from . import ast
 from .clauses import constant_value
 from .errors import ErrorSink
-from .exprgen import ROOT, UNKNOWN, Binding, FunctionBuilder, ModuleBuilder, PathDesc, py_literal
+from .exprgen import FunctionBuilder, ModuleBuilder, py_literal
+from .paths import ROOT, UNKNOWN, Binding, PathDesc
 
 
 def generate(decls: list, sink: ErrorSink, registry: dict) -> tuple[str, dict]:

@@ -14,10 +14,10 @@ import difflib
 import math
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 
-from . import ast, runtime
+from . import ast, calls, paths, runtime
 from .errors import ErrorSink
+from .paths import Binding, PathDesc
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUMBER_SOURCE = re.compile(r"-?[0-9][0-9.e+-]*\Z")
@@ -32,21 +32,6 @@ TOP_LEVEL_FIELDS = frozenset({
     "apiVersion", "kind", "metadata", "spec", "status", "data", "stringData", "binaryData", "type", "items",
     "immutable", "rules", "subjects", "roleRef", "webhooks", "lines", "path",
 })
-# name -> (min args, max args)
-METHODS = {
-    "startsWith": (1, 1), "endsWith": (1, 1), "contains": (1, 1), "matches": (1, 1), "lowerAscii": (0, 0),
-    "upperAscii": (0, 0), "trim": (0, 0), "split": (1, 1), "replace": (2, 2), "size": (0, 0), "indexOf": (1, 1),
-    "lastIndexOf": (1, 1), "substring": (1, 2), "join": (0, 1), "keys": (0, 0), "values": (0, 0),
-}
-MACROS = {"all": (2, 2), "exists": (2, 2), "exists_one": (2, 2), "filter": (2, 2), "map": (2, 3)}
-_SIMPLE_METHODS = {
-    "lowerAscii": "_lower_ascii", "upperAscii": "_upper_ascii", "trim": "_trim", "split": "_split",
-    "replace": "_replace", "size": "_size", "indexOf": "_index_of", "lastIndexOf": "_last_index_of",
-    "substring": "_substring", "join": "_join", "keys": "_keys", "values": "_values", "startsWith": "_starts_with",
-    "endsWith": "_ends_with", "contains": "_contains", "matches": "_matches",
-}
-
-
 def py_literal(value) -> str:
     """Python source for a constant built from rule literals."""
     t = type(value)
@@ -75,54 +60,6 @@ def constant_of(node):
             out[k] = v
         return True, out
     return False, None
-
-
-@dataclass(frozen=True, slots=True)
-class PathDesc:
-    """A field path known at compile time: `base` (a local holding a tuple, or None for the document root) plus
-    segments (Python expressions). An inexact path is the nearest known parent: suffixes are not appended."""
-
-    base: str | None = None
-    segs: tuple = ()
-    exact: bool = True
-    needs_fix: bool = False  # has a negative literal index or a computed segment: make concrete at run time
-
-    def child(self, seg: str, needs_fix: bool = False) -> "PathDesc":
-        if not self.exact:
-            return self
-        return PathDesc(self.base, self.segs + (seg,), True, self.needs_fix or needs_fix)
-
-    def render(self) -> str:
-        tup = "(" + ", ".join(self.segs) + ("," if len(self.segs) == 1 else "") + ")"
-        text = tup if self.base is None else self.base if not self.segs else f"{self.base} + {tup}"
-        return f"_fix_path(data, {text})" if self.needs_fix else text
-
-
-ROOT = PathDesc()
-UNKNOWN = PathDesc(exact=False)
-
-
-class Binding:
-    """A `for`/`let`/macro variable. `py` is the local holding its value; a lazy `let` has `node` and `scope`
-    instead and is computed where it is first used. `path` (or `path_fn`, recomputed per use) says where the
-    value came from; `elem_paths` names a tuple of paths for a `let` bound to a list literal of paths."""
-
-    __slots__ = ("py", "node", "scope", "path", "path_fn", "elem_paths", "path_used")
-
-    def __init__(self, py=None, node=None, scope=None, path=None, path_fn=None, elem_paths=None) -> None:
-        self.py = py
-        self.node = node
-        self.scope = scope
-        self.path = path
-        self.path_fn = path_fn
-        self.elem_paths = elem_paths
-        self.path_used = False
-
-    def get_path(self) -> PathDesc | None:
-        self.path_used = True
-        if self.path is not None:
-            return self.path
-        return self.path_fn() if self.path_fn is not None else None
 
 
 class ModuleBuilder:
@@ -399,180 +336,17 @@ class FunctionBuilder:
             return f"(type({item}) is str and {item} in {py_literal(values)})"
         return f"_contains({self.value(container, scope)}, {item})"
 
-    # -- calls --------------------------------------------------------------------------------------------
-
     def _Call(self, node, scope) -> str:
-        if node.name == "has":
-            return self.has(node, scope)
-        builtin = self.registry.get(node.name)
-        if builtin is None:
-            close = difflib.get_close_matches(node.name, [*self.registry, "has"], n=1)
-            hint = f" (did you mean {close[0]}()?)" if close else ""
-            return self.error(node, f"unknown function {node.name}(){hint}")
-        if not self.arity_ok(node, node.name, len(node.args), builtin.min_args, builtin.max_args):
-            return "None"
-        if node.name == "lookup":
-            name = node.args[0]
-            if not (isinstance(name, ast.Literal) and type(name.value) is str):
-                return self.error(name, "lookup() needs the index name as a string literal")
-            self.lookups.append((name.value, name.line, name.column))
-        args = [self.value(arg, scope) for arg in node.args]
-        if builtin.context == "env":
-            args.insert(0, "env")
-        elif builtin.context == "document":
-            path = self.path_of(node.args[0], scope) if node.args else None
-            args[:0] = ["doc", path.render() if path is not None and path.exact else "None"]
-        return self.temp(f"{self.module.builtin(node.name)}({', '.join(args)})")
-
-    def arity_ok(self, node, name: str, got: int, low: int, high: int) -> bool:
-        if low <= got <= high:
-            return True
-        want = str(low) if low == high else f"{low} to {high}"
-        plural = "" if want == "1" else "s"
-        self.error(node, f"{name}() takes {want} argument{plural}, got {got}")
-        return False
-
-    def has(self, node, scope) -> str:
-        if len(node.args) != 1:
-            self.arity_ok(node, "has", len(node.args), 1, 1)
-            return "None"
-        arg = node.args[0]
-        if isinstance(arg, ast.Name) and arg.name not in scope and arg.name not in ("self", "params", "config"):
-            return f"({arg.name!r} in data)"
-        if isinstance(arg, ast.Field):
-            obj = self.atom(self.value(arg.target, scope))
-            return f"(type({obj}) is dict and {arg.name!r} in {obj})"
-        if isinstance(arg, ast.Subscript):
-            obj = self.value(arg.target, scope)
-            return f"_has_index({obj}, {self.value(arg.index, scope)})"
-        return self.error(arg, "has() needs a field selection such as has(spec.addresses)")
+        return calls.call(self, node, scope)
 
     def _Method(self, node, scope) -> str:
-        if node.name in MACROS:
-            return self.macro(node, scope)
-        if node.name not in METHODS:
-            close = difflib.get_close_matches(node.name, [*METHODS, *MACROS], n=1)
-            hint = f" (did you mean {close[0]}()?)" if close else ""
-            return self.error(node, f"unknown method {node.name}(){hint}")
-        if not self.arity_ok(node, node.name, len(node.args), *METHODS[node.name]):
-            return "None"
-        receiver = self.atom(self.value(node.target, scope))
-        first = node.args[0] if node.args else None
-        literal = first.value if isinstance(first, ast.Literal) and type(first.value) is str else None
-        if node.name == "matches" and literal is not None:
-            try:
-                re.compile(literal)
-            except re.error as exc:
-                return self.error(first, f"invalid regular expression: {exc}")
-            pattern = self.module.const(f"_re.compile({literal!r})")
-            return f"(type({receiver}) is str and {pattern}.search({receiver}) is not None)"
-        if literal is not None and node.name == "contains":
-            return f"({literal!r} in {receiver} if type({receiver}) is str else _contains({receiver}, {literal!r}))"
-        if literal is not None and node.name in ("startsWith", "endsWith"):
-            test = f"{receiver}.{node.name.lower()}({literal!r})"  # startswith / endswith
-            return f"(type({receiver}) is str and {test})"
-        args = [receiver, *(self.value(arg, scope) for arg in node.args)]
-        return self.temp(f"{_SIMPLE_METHODS[node.name]}({', '.join(args)})")
+        return calls.method(self, node, scope)
 
-    def macro(self, node, scope) -> str:
-        name = node.name
-        if not self.arity_ok(node, name, len(node.args), *MACROS[name]):
-            return "None"
-        var = node.args[0]
-        if not isinstance(var, ast.Name):
-            return self.error(var, f"the first argument of {name}() must be a variable name")
-        receiver = self.atom(self.value(node.target, scope))
-        py_var = self.fresh(f"v_{var.name}_")
-        seg = self.fresh("_s")
-        binding = Binding(py=py_var, path_fn=lambda: self._element_path(node.target, scope, seg))
-        inner = {**scope, var.name: binding}
-        result = self.fresh()
-        start = {"all": "True", "exists": "False", "exists_one": "0"}.get(name, "[]")
-
-        def body():
-            if name == "map" and len(node.args) == 2:
-                self.emit(f"{result}.append({self.value(node.args[1], inner)})")
-                return
-            cond = self.test(node.args[1], inner)
-            if name == "all":
-                with self.block(f"if not {cond}:"):
-                    self.emit(f"{result} = False")
-                    self.emit("break")
-            elif name == "exists":
-                with self.block(f"if {cond}:"):
-                    self.emit(f"{result} = True")
-                    self.emit("break")
-            elif name == "exists_one":
-                with self.block(f"if {cond}:"):
-                    self.emit(f"{result} += 1")
-            else:
-                with self.block(f"if {cond}:"):
-                    item = py_var if name == "filter" else self.value(node.args[2], inner)
-                    self.emit(f"{result}.append({item})")
-
-        lines, _ = self.capture(body)
-        self.emit(f"{result} = {start}")
-        if binding.path_used:
-            self.emit(f"for {seg}, {py_var} in (enumerate({receiver}) if type({receiver}) is list else "
-                      f"zip({receiver}, {receiver}) if type({receiver}) is dict else ()):")
-        else:
-            self.emit(f"for {py_var} in ({receiver} if type({receiver}) in (list, dict) else ()):")
-        self.splice(lines or ["pass"])
-        return f"({result} == 1)" if name == "exists_one" else result
-
-    def _element_path(self, iterable, scope, seg: str) -> PathDesc:
-        path = self.path_of(iterable, scope)
-        return path.child(seg) if path is not None else UNKNOWN
-
-    # -- paths --------------------------------------------------------------------------------------------
+    def arity_ok(self, node, name: str, got: int, low: int, high: int) -> bool:
+        return calls.arity_ok(self, node, name, got, low, high)
 
     def path_of(self, node, scope) -> PathDesc | None:
-        """Where `node`'s value lives in the document: exact for path expressions, the nearest known parent
-        (inexact) for a method applied to one, `None` when nothing is known."""
-        if isinstance(node, ast.Name):
-            binding = scope.get(node.name)
-            if binding is not None:
-                return binding.get_path()
-            if node.name == "self":
-                return ROOT
-            if node.name in ("params", "config"):
-                return None
-            return PathDesc(None, (repr(node.name),))
-        if isinstance(node, ast.Field):
-            parent = self.path_of(node.target, scope)
-            return parent.child(repr(node.name)) if parent is not None else None
-        if isinstance(node, ast.Subscript):
-            parent = self.path_of(node.target, scope)
-            if parent is None or not parent.exact:
-                return parent
-            index = node.index
-            if isinstance(index, ast.Literal) and type(index.value) in (int, str):
-                return parent.child(repr(index.value), type(index.value) is int and index.value < 0)
-            return parent.child(self.atom(self.value(index, scope)), True)
-        if isinstance(node, ast.Call):
-            builtin = self.registry.get(node.name)
-            if builtin is not None and builtin.context == "document" and node.args:
-                return self.path_of(node.args[0], scope)
-            return None
-        if isinstance(node, ast.Method):
-            parent = self.path_of(node.target, scope)
-            return replace(parent, exact=False) if parent is not None else None
-        return None
+        return paths.path_of(self, node, scope)
 
     def has_path(self, node, scope) -> bool:
-        """Whether `node` is a path expression whose path is exactly known (no code emitted)."""
-        while isinstance(node, (ast.Field, ast.Subscript)):
-            node = node.target
-        if isinstance(node, ast.Call):
-            builtin = self.registry.get(node.name)
-            return bool(builtin and builtin.context == "document" and node.args and self.has_path(node.args[0], scope))
-        if not isinstance(node, ast.Name):
-            return False
-        binding = scope.get(node.name)
-        if binding is None:
-            return node.name not in ("params", "config")
-        if binding.path is not None:
-            return binding.path.exact
-        return binding.node is not None and self.has_path(binding.node, binding.scope)
-
-
+        return paths.has_path(self, node, scope)

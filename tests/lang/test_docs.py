@@ -39,7 +39,7 @@ def test_evaluation_examples(lang, expr, value):
 
 
 def test_every_construct_is_documented():
-    from policylint.lang.exprgen import MACROS, METHODS
+    from policylint.lang.calls import MACROS, METHODS
 
     for name in [*METHODS, *MACROS]:
         assert f".{name}(" in TEXT, name
