@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .cache import LintCache
 from .config import Settings
 from .context import ContextProvider, without_object
 from .decision import Decision, Judged, judge, needs_old_object, never_deny, ratchet
@@ -37,6 +38,7 @@ class AdmissionController:
         self.settings = settings
         self.context = context
         self.evaluator = evaluator
+        self.cache = LintCache(settings.cache_size)
         # Kinds some rule names. Rules of kind "*" (Istio annotation names, structure) run on these objects too
         # but do not make every kind "checked": the webhook is registered for the named kinds only, and anything
         # else the apiserver sends is unknown and allowed at once.
@@ -67,15 +69,19 @@ class AdmissionController:
         """Lint the object (and, for the ratchet, the old one); runs on an evaluation thread."""
         obj = _with_namespace(request.object, request.namespace)
         context = without_object(self.context.context_for(request), obj)
-        report = self.linter.lint_objects([obj], context_objects=context, source=SOURCE)
-        decision = judge(report.findings, self.settings, request.namespace)
+        version = self.context.version()
+        decision = judge(self._lint(obj, context, version), self.settings, request.namespace)
         if needs_old_object(decision, self.settings, request.operation) and request.old_object is not None:
             old = _with_namespace(request.old_object, request.namespace)
-            old_report = self.linter.lint_objects([old], context_objects=context, source=SOURCE)
-            decision = ratchet(decision, old_report.findings)
+            decision = ratchet(decision, self._lint(old, context, version))
         if self.settings.enforcement_mode == "warn":
             decision = never_deny(decision)
         return decision
+
+    def _lint(self, obj: Mapping, context: Any, version: Any) -> tuple:
+        return self.cache.findings(
+            obj, version, lambda: self.linter.lint_objects([obj], context_objects=context, source=SOURCE).findings
+        )
 
     def _outcome(self, decision: Decision) -> Outcome:
         s = self.settings

@@ -40,6 +40,7 @@ class WebhookState:
         self.startup_error: BaseException | None = None
         self.evaluator = Evaluator(settings.time_budget_seconds, EVALUATION_THREADS)
         # An evaluation thread that never returns is a bug the pod cannot recover from: /healthz fails then.
+        # (Inline evaluations that hang block the event loop itself, so /healthz times out instead.)
         self.stuck_after = max(30.0, 10 * settings.time_budget_seconds)
 
     def not_ready(self) -> list[str]:
@@ -80,6 +81,7 @@ def create_app(
             raise
         state.context = context_provider or ConfigContextProvider(settings.context_objects, settings.context_files)
         state.controller = AdmissionController(built, settings, state.context, state.evaluator)
+        state.metrics.watch_cache(state.controller.cache)
         state.metrics.rules.set(len(getattr(built, "rules", ())))
         watcher = None
         if tls is not None:
@@ -87,20 +89,26 @@ def create_app(
             tls.on_change.append(lambda t: state.metrics.certificate_expiry.set(t.expiry_timestamp()))
             reloads = state.metrics.certificate_reloads
             watcher = asyncio.create_task(tls.watch(settings.tls_reload_interval, lambda r: reloads.labels(r).inc()))
+        evaluation = state.evaluator.prepare()
         logs.event(
             logging.INFO,
             "webhook ready",
+            evaluation=evaluation,
+            time_budget_seconds=settings.time_budget_seconds,
             rules=len(getattr(built, "rules", ())),
             kinds=sorted(built.kinds()),
             context_objects=len(getattr(state.context, "objects", ())),
             startup_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+        flusher = asyncio.create_task(logs.flush_periodically())
         try:
             yield
         finally:
+            flusher.cancel()
             if watcher is not None:
                 watcher.cancel()
             state.evaluator.close()
+            logs.writer().flush()
 
     app = FastAPI(
         title="policylint admission webhook",
@@ -173,8 +181,10 @@ def _check_content_type(value: str | None) -> None:
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BadReview("too-large", f"body of {declared} bytes exceeds the limit of {limit} bytes")
+    if declared is not None and declared.isdigit():
+        if int(declared) > limit:
+            raise BadReview("too-large", f"body of {declared} bytes exceeds the limit of {limit} bytes")
+        return await request.body()  # the server stops at Content-Length: it bounds the read
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -228,7 +238,7 @@ def _record(state: WebhookState, controller: AdmissionController, review: Admiss
         level = logging.ERROR
         m.failures.labels(outcome.reason or "exception", state.settings.failure_mode).inc()
         fields["error"] = logs.error_fields(outcome.error)
-    logs.event(level, "admission decision", **fields)
+    logs.decision(level, fields)
 
 
 def _error(status: int, detail: str) -> Response:

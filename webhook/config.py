@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "context": {"objects": [], "files": []},
     "tls": {"reloadIntervalSeconds": 10.0},
+    "cache": {"size": 2048},
     "response": {
         "maxWarnings": 20,
         "maxWarningLength": APISERVER_WARNING_ITEM_RUNES,
@@ -119,6 +120,12 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {"reloadIntervalSeconds": {"type": "number", "minimum": 0.1, "maximum": 3600}},
         },
+        "cache": {
+            "description": "Lint results kept by object content (0 turns the cache off).",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"size": {"type": "integer", "minimum": 0, "maximum": 1000000}},
+        },
         "response": {
             "type": "object",
             "additionalProperties": False,
@@ -156,6 +163,7 @@ class Settings:
     context_objects: tuple[dict, ...]
     context_files: tuple[Path, ...]
     tls_reload_interval: float
+    cache_size: int
     max_warnings: int
     max_warning_length: int
     max_denial_lines: int
@@ -216,6 +224,7 @@ def settings_from_section(
         context_objects=tuple(merged["context"]["objects"]),
         context_files=tuple(base / f for f in merged["context"]["files"]),
         tls_reload_interval=float(merged["tls"]["reloadIntervalSeconds"]),
+        cache_size=merged["cache"]["size"],
         max_warnings=response["maxWarnings"],
         max_warning_length=response["maxWarningLength"],
         max_denial_lines=response["maxDenialLines"],

@@ -7,13 +7,15 @@ reported on themselves.
 
 `ConfigContextProvider` serves a fixed set from the config (`webhook.context.objects` and the manifests in
 `webhook.context.files`). A cluster-backed provider (informer caches of Namespaces and ServiceEntries) fits the
-same protocol: `context_for` is called on the evaluation thread, so it must answer from memory and never block
-on the network, and `ready()` gates /readyz until its caches have synced.
+same protocol: `context_for` is called while evaluating, so it must answer from memory and never block on the
+network, `ready()` gates /readyz until its caches have synced, and `version()` changes with every change the
+caches see (lint results are cached per version). The context may depend on the object under review, never on
+other request fields.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Hashable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .config import WebhookConfigError
 from .review import AdmissionRequest
@@ -30,6 +32,10 @@ class ContextProvider(Protocol):
 
     def ready(self) -> bool:
         """True once the provider can answer (config: always; cluster: caches synced)."""
+
+    def version(self) -> Hashable | None:
+        """Changes whenever `context_for` may answer differently for the same object; lint results are cached
+        per version. None: no caching."""
 
 
 class ConfigContextProvider:
@@ -50,6 +56,9 @@ class ConfigContextProvider:
 
     def ready(self) -> bool:
         return True
+
+    def version(self) -> Hashable:
+        return 0  # fixed at start-up
 
 
 def identity(obj: Mapping) -> tuple:

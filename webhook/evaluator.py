@@ -1,21 +1,33 @@
-"""Run the linter off the event loop under a per-request time budget.
+"""Run the linter under a per-request time budget.
 
-The budget is enforced from the event loop: when it passes, the request is answered by the failure mode while
-the evaluation finishes (or not) on its thread. The event loop never waits for a rule, so /healthz, /metrics
-and other requests keep being served. A few threads let one pathological object not stall everyone else;
-`stuck_seconds` lets /healthz report a thread that never comes back, so the kubelet restarts the pod.
+On the event loop's own thread (uvicorn's main thread): the evaluation runs inline and a one-shot interval timer
+(SIGALRM) interrupts it when the budget passes. Handing each evaluation to a thread pool instead costs about a
+third of the throughput and multiplies the p99 several times over (bench/README-webhook.md): the loop and the
+evaluation thread are both CPU-bound and hand the GIL to each other on Python's 5 ms switch interval.
+
+The price: while an evaluation runs, other requests wait for it, at most one time budget. An evaluation stuck
+in C code (a regular expression gone exponential) cannot be interrupted by either design; the event loop then
+stops answering /healthz and the kubelet restarts the pod.
+
+Anywhere else (no main thread, no SIGALRM, or a SIGALRM handler that is not ours) evaluations go to a thread
+pool and the budget is enforced from the event loop; `stuck_seconds` lets /healthz report a thread that never
+comes back.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(BaseException):
+    """Raised into the evaluation when its budget passes. A BaseException, so that no `except Exception` in the
+    code it interrupts can swallow it."""
+
     def __init__(self, budget: float):
         super().__init__(f"evaluation exceeded its time budget of {budget:g}s")
         self.budget = budget
@@ -24,14 +36,33 @@ class BudgetExceeded(Exception):
 class Evaluator:
     def __init__(self, budget_seconds: float, threads: int = 4):
         self.budget = budget_seconds
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="policylint-eval")
+        self._threads = threads
+        self._executor: ThreadPoolExecutor | None = None
+        self._inline: bool | None = None  # decided on the first evaluation, on the loop's thread
+        self._armed = False
         self._running: dict[int, float] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count()
 
+    @property
+    def mode(self) -> str:
+        return {True: "inline", False: "threads", None: "undecided"}[self._inline]
+
+    def prepare(self) -> str:
+        """Choose inline or threads; call on the event loop's thread (the app's lifespan does)."""
+        if self._inline is None:
+            self._inline = self._install_alarm()
+        return self.mode
+
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """`fn(*args)` on an evaluation thread; raises BudgetExceeded, or whatever `fn` raised."""
+        """`fn(*args)` within the budget; raises BudgetExceeded, or whatever `fn` raised."""
+        if self._inline is None:
+            self.prepare()
+        if self._inline:
+            return self._interruptible(fn, *args)
         loop = asyncio.get_running_loop()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="policylint-eval")
         future = loop.run_in_executor(self._executor, self._timed, fn, args)
         try:
             return await asyncio.wait_for(future, self.budget)
@@ -45,7 +76,37 @@ class Evaluator:
         return 0.0 if oldest is None else time.monotonic() - oldest
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._inline:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    # -- inline, interrupted by SIGALRM ----------------------------------------------------------------------
+
+    def _install_alarm(self) -> bool:
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            return False
+        if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
+            return False  # someone else's alarm: do not take it over
+        signal.signal(signal.SIGALRM, self._on_alarm)
+        return True
+
+    def _on_alarm(self, signum: int, frame: Any) -> None:
+        if self._armed:  # a late alarm after the evaluation finished is ignored
+            self._armed = False
+            raise BudgetExceeded(self.budget)
+
+    def _interruptible(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self._armed = True
+        signal.setitimer(signal.ITIMER_REAL, self.budget)
+        try:
+            return fn(*args)
+        finally:
+            self._armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    # -- bookkeeping -------------------------------------------------------------------------------------------
 
     def _timed(self, fn: Callable[..., Any], args: tuple) -> Any:
         token = next(self._ids)

@@ -60,5 +60,25 @@ class Metrics:
         )
         self.rules = Gauge("policylint_webhook_rules", "Rules compiled at start-up.", registry=r)
 
+    def watch_cache(self, cache) -> None:
+        """Lint cache hits and misses, read from the cache when scraped (no cost per request)."""
+        self.registry.register(_CacheCollector(cache))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _CacheCollector:
+    def __init__(self, cache) -> None:
+        self.cache = cache
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily
+
+        family = CounterMetricFamily(
+            "policylint_webhook_lint_cache", "Lint results served from the content cache (hit) or linted (miss).",
+            labels=["result"],
+        )
+        family.add_metric(["hit"], self.cache.hits)
+        family.add_metric(["miss"], self.cache.misses)
+        yield family

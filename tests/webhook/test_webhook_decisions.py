@@ -267,3 +267,14 @@ def test_plain_http_is_refused(webhook):
     with pytest.raises(httpx.HTTPError):
         httpx.post(f"http://127.0.0.1:{webhook.port}/validate", content=json.dumps(review(service_entry())),
                    headers={"content-type": "application/json"}, timeout=5)
+
+
+def test_same_content_is_linted_once(webhook):
+    obj = service_entry(name="cached", hosts=["*.cached.example"])
+    first = review(obj)
+    before = webhook.metric("policylint_webhook_lint_cache_total", result="hit")
+    again = review(updated(obj))  # a new resourceVersion: same content for the rules
+    line = "WHK101 spec.hosts[0]: host *.cached.example is a wildcard"
+    assert post(webhook, first) == denied(first["request"]["uid"], [line])
+    assert post(webhook, again) == denied(again["request"]["uid"], [line])
+    assert webhook.metric("policylint_webhook_lint_cache_total", result="hit") == before + 1

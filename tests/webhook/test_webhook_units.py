@@ -144,3 +144,72 @@ def test_warnings_within_apiserver_limits():
     assert out[-1] == f"{40 - (len(out) - 1)} more policylint warnings not shown"
     assert limit_warnings(["a", "b", "c"], max_count=2, max_length=256) == [
         "a", "b", "1 more policylint warnings not shown"]
+
+
+# -- time budget -------------------------------------------------------------------------------------------
+
+def test_inline_evaluation_is_interrupted_at_the_budget():
+    import asyncio
+    import time
+
+    from webhook.evaluator import BudgetExceeded, Evaluator
+
+    evaluator = Evaluator(0.1)
+
+    async def main():
+        assert evaluator.prepare() == "inline"
+        assert await evaluator.run(lambda x: x + 1, 1) == 2
+        started = time.monotonic()
+        with pytest.raises(BudgetExceeded):
+            await evaluator.run(lambda: [time.sleep(0.01) for _ in range(100)])
+        return time.monotonic() - started
+
+    try:
+        assert asyncio.run(main()) < 0.3
+    finally:
+        evaluator.close()
+
+
+def test_thread_evaluation_off_the_main_thread():
+    import asyncio
+    import threading
+    import time
+
+    from webhook.evaluator import BudgetExceeded, Evaluator
+
+    evaluator = Evaluator(0.1)
+    results = {}
+
+    async def main():
+        results["mode"] = evaluator.prepare()
+        results["value"] = await evaluator.run(lambda: 42)
+        try:
+            await evaluator.run(time.sleep, 0.5)
+        except BudgetExceeded:
+            results["stuck"] = evaluator.stuck_seconds()
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()))
+    thread.start()
+    thread.join()
+    evaluator.close()
+    assert results["mode"] == "threads" and results["value"] == 42 and 0 < results["stuck"] < 0.5
+
+
+# -- lint cache --------------------------------------------------------------------------------------------
+
+def test_cache_key_ignores_what_the_apiserver_rewrites():
+    from webhook.cache import LintCache, digest
+
+    obj = service_entry()
+    rewritten = {**obj, "metadata": {**obj["metadata"], "resourceVersion": "99", "managedFields": []}}
+    changed = {**obj, "spec": {**obj["spec"], "resolution": "NONE"}}
+    assert digest(obj) == digest(rewritten) != digest(changed)
+    cache, calls = LintCache(2), []
+    lint = lambda: calls.append(1) or ("finding",)  # noqa: E731
+    assert cache.findings(obj, 0, lint) == cache.findings(rewritten, 0, lint) == ("finding",)
+    cache.findings(obj, 1, lint)  # a new context version is a new key
+    cache.findings(changed, 1, lint)  # evicts the oldest
+    cache.findings(obj, 0, lint)
+    assert (len(calls), cache.hits, cache.misses) == (4, 1, 4)
+    assert LintCache(0).findings(obj, 0, lint) == ("finding",) and len(calls) == 5
+    assert LintCache(8).findings(obj, None, lint) == ("finding",) and len(calls) == 6
