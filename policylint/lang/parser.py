@@ -45,6 +45,10 @@ def get_parser(cache_dir: Path | None = None) -> lark.Lark:
         cache = None
         if cache_dir is not None:
             cache = str(cache_dir / f"grammar-{hashlib.sha256(text.encode()).hexdigest()[:16]}.lark")
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                cache = None
         options = dict(parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True,
                        start=["start", "placeholder"])
         try:
