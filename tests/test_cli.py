@@ -209,3 +209,40 @@ def test_comment_suppressions_cover_document_and_field(capsys):
     ]
     assert report["summary"]["suppressed"] == 2
     assert code == 1
+
+
+def test_progress_on_a_tty_for_long_runs(tmp_path):
+    import os
+    import pty
+
+    for i in range(250):
+        (tmp_path / f"m{i:03}.yaml").write_text(Path(GOOD).read_text())
+    master, slave = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "policylint", "lint", *ONLY_TEST_RULES, str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120,
+        env={**os.environ, "POLICYLINT_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"\rpolicylint: 250/250 files" in drawn
+    assert drawn.endswith(b"\r\x1b[K")  # the progress line is wiped before the report
+    assert proc.stdout.splitlines()[-1].startswith("0 errors, 0 warnings, 250 info in 250 files")
+
+
+def test_no_progress_without_a_tty(tmp_path):
+    for i in range(250):
+        (tmp_path / f"m{i:03}.yaml").write_text(Path(GOOD).read_text())
+    proc = subprocess.run([sys.executable, "-m", "policylint", "lint", *ONLY_TEST_RULES, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, "")
