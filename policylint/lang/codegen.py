@@ -173,16 +173,9 @@ def _for(fb: FunctionBuilder, step: ast.ForStep, scope: dict):
 
 def _let(fb: FunctionBuilder, step: ast.LetStep, scope: dict, lazy: bool) -> Binding:
     node = step.value
-    if isinstance(node, ast.Conditional) and fb.has_path(node.then, scope) and fb.has_path(node.otherwise, scope):
+    if _is_path_conditional(fb, node, scope):
         # The value and its path both depend on the condition: compute them together, now.
-        test = fb.test(node.test, scope)
-        value_var, path_var = fb.fresh(f"v_{step.name}_"), fb.fresh("_p")
-        for header, branch in ((f"if {test}:", node.then), ("else:", node.otherwise)):
-            lines, (value, path) = fb.capture(lambda b=branch: (fb.value(b, scope), fb.path_of(b, scope).render()))
-            fb.emit(header)
-            fb.splice(lines)
-            fb.emit(f"    {value_var} = {value}")
-            fb.emit(f"    {path_var} = {path}")
+        value_var, path_var = _conditional_value_and_path(fb, node, scope, step.name)
         return Binding(py=value_var, path=PathDesc(path_var))
     if isinstance(node, ast.ListLit) and any(fb.has_path(item, scope) for item in node.items):
         values, paths = [], []
@@ -197,6 +190,29 @@ def _let(fb: FunctionBuilder, step: ast.LetStep, scope: dict, lazy: bool) -> Bin
     if lazy:
         return Binding(node=node, scope=scope, path_fn=path_fn)
     return Binding(py=fb.atom(fb.value(node, scope)), node=node, scope=scope, path_fn=path_fn)
+
+
+def _is_path_conditional(fb: FunctionBuilder, node, scope: dict) -> bool:
+    """`c ? p1 : p2` whose branches are path expressions or, nested, such conditionals themselves."""
+    return isinstance(node, ast.Conditional) and all(
+        fb.has_path(branch, scope) or _is_path_conditional(fb, branch, scope)
+        for branch in (node.then, node.otherwise))
+
+
+def _conditional_value_and_path(fb: FunctionBuilder, node, scope: dict, name: str) -> tuple[str, str]:
+    test = fb.test(node.test, scope)
+    value_var, path_var = fb.fresh(f"v_{name}_"), fb.fresh("_p")
+    for header, branch in ((f"if {test}:", node.then), ("else:", node.otherwise)):
+        def compute(b=branch):
+            if _is_path_conditional(fb, b, scope):
+                return _conditional_value_and_path(fb, b, scope, name)
+            return fb.value(b, scope), fb.path_of(b, scope).render()
+        lines, (value, path) = fb.capture(compute)
+        fb.emit(header)
+        fb.splice(lines)
+        fb.emit(f"    {value_var} = {value}")
+        fb.emit(f"    {path_var} = {path}")
+    return value_var, path_var
 
 
 def _message(fb: FunctionBuilder, template: ast.Template | None, scope: dict) -> str:

@@ -55,6 +55,16 @@ def test_let_of_a_conditional_of_paths(lang):
     assert [(h.message, h.path) for h in hits] == [("t", ("spec", "template", "name"))]
 
 
+def test_let_of_a_nested_conditional_of_paths(lang):
+    body = ("let tpl = has(spec.jobTemplate) ? spec.jobTemplate.spec.template : "
+            "has(spec.template) ? spec.template : self\nwhen: true\nmessage: '{tpl.name}'\nat: tpl.name")
+    assert [(h.message, h.path) for h in lang.hits(body, POD_LIKE)] == [
+        ("j", ("spec", "jobTemplate", "spec", "template", "name"))]
+    assert [(h.message, h.path) for h in lang.hits(body, {"spec": {"template": {"name": "t"}}})] == [
+        ("t", ("spec", "template", "name"))]
+    assert [(h.message, h.path) for h in lang.hits(body, {"name": "pod"})] == [("pod", ("name",))]
+
+
 def test_for_over_a_list_literal_of_paths_skips_nulls(lang):
     body = "for tpl in [spec.template, spec.jobTemplate.spec.template]\nwhen: true\nmessage: '{tpl.name}'\nat: tpl.name"
     assert [(h.message, h.path) for h in lang.hits(body, POD_LIKE)] == [

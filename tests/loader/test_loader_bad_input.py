@@ -317,6 +317,7 @@ def test_problem_codes_are_documented():
         "PL009": "nesting-too-deep",
         "PL010": "empty-file",
         "PL011": "invalid-json",
+        "PL012": "rule-failed",
     }
     for code, (name, summary, doc) in PROBLEM_CODES.items():
         headings = [line for line in doc.splitlines() if line.startswith("## ")]
