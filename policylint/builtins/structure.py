@@ -32,10 +32,9 @@ from pathlib import Path
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-try:
-    import jsonschema_rs
-except ImportError:  # pragma: no cover - exercised by forcing the fallback in tests
-    jsonschema_rs = None
+# jsonschema-rs is imported on first use: every start loads this module, few runs validate a document.
+_UNSET = object()
+jsonschema_rs: Any = _UNSET
 
 from ..model import render_path
 
@@ -209,6 +208,13 @@ class _Compiled:
 def compile_validator(schema: Mapping[str, Any]):
     """A jsonschema-rs validator; the slower `jsonschema` package (a core dependency) when jsonschema-rs is not
     installed, behind the same `is_valid` / `iter_errors` interface."""
+    global jsonschema_rs
+    if jsonschema_rs is _UNSET:
+        try:
+            import jsonschema_rs as module
+        except ImportError:  # pragma: no cover - exercised by forcing the fallback in tests
+            module = None
+        jsonschema_rs = module
     if jsonschema_rs is not None:
         return jsonschema_rs.validator_for(schema)
     return _FallbackValidator(schema)

@@ -11,17 +11,14 @@ from collections.abc import Iterable, Mapping
 
 from .. import __version__
 from ..model import LintReport, RuleInfo
-from . import github, json_output, sarif, text
+from importlib import import_module
+
 from ._common import rule_table
 
 FORMATS = ("text", "json", "sarif", "github")
 
-_RENDERERS = {
-    "text": text.render,
-    "json": json_output.render,
-    "sarif": sarif.render,
-    "github": github.render,
-}
+# Modules are imported when their format is asked for: a text run never pays for SARIF.
+_RENDERERS = {"text": "text", "json": "json_output", "sarif": "sarif", "github": "github"}
 
 
 def render(fmt: str, report: LintReport, rules: Mapping[str, RuleInfo] | Iterable[RuleInfo], *,
@@ -32,9 +29,10 @@ def render(fmt: str, report: LintReport, rules: Mapping[str, RuleInfo] | Iterabl
     suppressed findings, flagged).
     """
     try:
-        renderer = _RENDERERS[fmt]
+        module = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown output format {fmt!r}: expected one of {', '.join(FORMATS)}") from None
+    renderer = import_module(f".{module}", __name__).render
     return renderer(report, rule_table(rules), color=color, show_suppressed=show_suppressed,
                     tool_version=tool_version)
 
