@@ -19,15 +19,16 @@ metadata:
   name: api
   namespace: shop
 spec:
-  hosts: [api.example.com]
+  hosts:
+  - "*"
   ports:
   - number: 443
     name: https
-    protocol: HTTPS
+    protocol: TLS
   resolution: DNS
-  exportTo: [".", ".", "[unclosed"
+  exportTo: ["."]
 """
-FIXED = BAD.replace('  exportTo: [".", ".", "[unclosed"\n', '  exportTo: ["."]\n')
+FIXED = BAD.replace('  - "*"\n', "  - api.example.com\n")
 GOOD = """\
 apiVersion: v1
 kind: ConfigMap
@@ -69,7 +70,7 @@ def test_hook_fails_on_bad_manifest_then_passes_when_fixed(manifests_repo: Path,
     home = tmp_path / "pre-commit-home"
     first = try_repo(manifests_repo, home)
     assert first.returncode == 1, first.stdout + first.stderr
-    assert "bad.yaml:13:" in first.stdout and "PL001" in first.stdout
+    assert "bad.yaml:8:5: error SE102 " in first.stdout
     assert "good.yaml" not in first.stdout.split("- hook id: policylint", 1)[1]
 
     (manifests_repo / "bad.yaml").write_text(FIXED)
