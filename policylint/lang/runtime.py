@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from ..builtins import data as _data
 from ..builtins import strings as _strings
 
 _NUMBER = (int, float)
@@ -221,12 +222,7 @@ def iterate(obj) -> Any:
     return obj if type(obj) in (list, dict) else ()
 
 
-def size(obj):
-    if obj is None:
-        return 0
-    if type(obj) in (str, list, dict):
-        return len(obj)
-    return None
+size = _data.size  # the `.size()` method and the `size()` builtin are one function
 
 
 def keys(obj):
