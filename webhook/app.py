@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
 
 from . import logs
 from .admission import AdmissionController, Outcome
@@ -134,6 +135,9 @@ def create_app(
             _check_content_type(request.headers.get("content-type"))
             body = await _read_body(request, settings.max_body_bytes)
             review = parse_review(body)
+        except ClientDisconnect:  # nobody is left to answer; not a failure of ours
+            logs.event(logging.INFO, "client disconnected before sending the whole body")
+            return _error(400, "client disconnected")
         except BadReview as exc:
             state.metrics.bad_requests.labels(exc.reason).inc()
             logs.event(logging.WARNING, "bad admission request", reason=exc.reason, detail=str(exc))
@@ -147,7 +151,10 @@ def create_app(
         except Exception as exc:  # noqa: BLE001 - a bug here must still be answered by the failure mode
             outcome = controller.failure("exception", f"internal error {type(exc).__name__}", exc)
             answer = _answer(review, outcome)
-        _record(state, controller, review, outcome, time.perf_counter() - started)
+        try:
+            _record(state, controller, review, outcome, time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - the answer stands; the reason is logged
+            logs.event(logging.ERROR, "recording a decision failed", uid=review.uid, error=logs.error_fields(exc))
         return Response(answer, media_type=JSON)
 
     @app.get("/healthz", summary="Liveness", responses={503: ERROR_BODY})
@@ -210,12 +217,11 @@ def _record(state: WebhookState, controller: AdmissionController, review: Admiss
             seconds: float) -> None:
     m = state.metrics
     kind = review.kind_key if controller.checks_kind(review) else "other"
-    m.requests.labels(outcome.label, kind, review.operation, "true" if review.dry_run else "false").inc()
-    m.latency.observe(seconds)
+    m.count_request(outcome.label, kind, review.operation, review.dry_run, seconds)
     by_action: dict[str, set[str]] = {}
     for judged in outcome.judged:
         action = judged.metric_action
-        m.findings.labels(judged.finding.rule, action).inc()
+        m.count_finding(judged.finding.rule, action)
         by_action.setdefault(action, set()).add(judged.finding.rule)
     fields: dict[str, Any] = {
         "uid": review.uid,

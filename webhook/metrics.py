@@ -5,6 +5,8 @@ rules, everything else is a fixed vocabulary.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 # Admission latency is sub-millisecond to a few ms when healthy; the tail up to the webhook timeout matters.
@@ -59,6 +61,25 @@ class Metrics:
             registry=r,
         )
         self.rules = Gauge("policylint_webhook_rules", "Rules compiled at start-up.", registry=r)
+        # Labelled children, kept: `labels()` takes a lock and builds a key on every call.
+        self._request_children: dict[tuple, Any] = {}
+        self._finding_children: dict[tuple, Any] = {}
+
+    def count_request(self, decision: str, kind: str, operation: str, dry_run: bool, seconds: float) -> None:
+        key = (decision, kind, operation, dry_run)
+        child = self._request_children.get(key)
+        if child is None:
+            child = self.requests.labels(decision, kind, operation, "true" if dry_run else "false")
+            self._request_children[key] = child
+        child.inc()
+        self.latency.observe(seconds)
+
+    def count_finding(self, rule: str, action: str) -> None:
+        key = (rule, action)
+        child = self._finding_children.get(key)
+        if child is None:
+            child = self._finding_children[key] = self.findings.labels(rule, action)
+        child.inc()
 
     def watch_cache(self, cache) -> None:
         """Lint cache hits and misses, read from the cache when scraped (no cost per request)."""

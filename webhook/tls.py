@@ -34,6 +34,7 @@ class ReloadingTLS:
         self.not_after: datetime | None = None
         self.serial: int | None = None
         self._digest: bytes | None = None
+        self._refused: bytes | None = None  # a pair that failed to load is reported once, not on every poll
         self.on_change: list[Callable[[ReloadingTLS], None]] = []
         self._current = self._load(self._read())
         self.context = self._current  # the context uvicorn serves; handshakes move to `_current`
@@ -46,9 +47,14 @@ class ReloadingTLS:
     def check(self) -> bool:
         """Reload when the files changed; True when a new certificate was loaded. Raises CertificateError."""
         pair = self._read()
-        if _digest(pair) == self._digest:
+        digest = _digest(pair)
+        if digest in (self._digest, self._refused):  # unchanged, or the same broken pair as last time
             return False
-        self._current = self._load(pair)
+        try:
+            self._current = self._load(pair)
+        except CertificateError:
+            self._refused = digest
+            raise
         return True
 
     async def watch(self, interval: float, on_result: Callable[[str], None] = lambda result: None) -> None:

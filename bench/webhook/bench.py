@@ -1,10 +1,12 @@
 """Load /validate over TLS on 127.0.0.1 with wrk, next to a bare FastAPI baseline, and print the table.
 
-    .venv/bin/python bench/webhook/bench.py [--duration 5] [--concurrency 1,8,32]
+    .venv/bin/python bench/webhook/bench.py [--duration 3] [--rounds 3] [--concurrency 1,8,32]
 
 Installs wrk with apt-get when it is missing (root only). Each server is one uvicorn worker (uvloop, httptools)
 started by webhook.server.run; the webhook runs the built-in rule pack with default settings and logs its
-decision lines to a file. Every run is bounded: `--duration` seconds per cell, 127.0.0.1 only.
+decision lines to a file. The webhook is measured twice: `distinct` sends a different object each request (its
+metadata.uid), so every request is linted; `repeat` sends the same object, served from the lint cache.
+Every run is bounded (`--duration` seconds each, a fixed number of runs) and targets 127.0.0.1 only.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import re
 import shutil
 import socket
 import ssl
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,13 +27,27 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 REVIEWS = ("serviceentry", "deployment", "service")
-POST_LUA = """
+# repeat: the same review every time (an object admitted again: served from the webhook's lint cache).
+REPEAT_LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
 wrk.body = f:read("*a")
 f:close()
 """
+# distinct: every request a different object (its metadata.uid), so every request is linted.
+DISTINCT_LUA = """
+local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
+local template = f:read("*a")
+f:close()
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.gsub(template, OBJECT_UID, string.format("%08d-0000-4000-8000-000000000000", counter), 1)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+"""
+OBJECT_UID = "3c9e1f1a-5d2b-4b8e-a6a1-0b7d5e2f9c41"  # metadata.uid in bench/webhook/reviews/*.json
 
 
 def ensure_wrk() -> str:
@@ -77,6 +94,7 @@ def start(argv: list[str], work: Path, name: str, port: int, probe: str, ca: Pat
 
 
 def wrk(binary: str, url: str, body: Path, concurrency: int, duration: int, script: Path) -> tuple[float, float, float]:
+    """Requests/s, p50 ms, p99 ms of one wrk run (one thread: the load generator shares the cores)."""
     out = subprocess.run(
         [binary, "-t1", f"-c{concurrency}", f"-d{duration}s", "--latency", "-s", str(script), url],
         check=True, capture_output=True, text=True, env={**os.environ, "BODY_FILE": str(body)},
@@ -90,6 +108,11 @@ def wrk(binary: str, url: str, body: Path, concurrency: int, duration: int, scri
     return rps, p50, p99
 
 
+def _median(results: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Median of each column (requests/s, p50, p99) over the rounds."""
+    return tuple(statistics.median(column) for column in zip(*results))
+
+
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
@@ -97,8 +120,9 @@ def _ms(text: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per measurement (default 3)")
     parser.add_argument("--concurrency", default="1,8,32", help="connections, comma-separated (default 1,8,32)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per cell; medians are shown")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     binary = ensure_wrk()
@@ -109,8 +133,9 @@ def main() -> int:
         work = Path(tmp)
         paths = generate(["localhost"], ip_addresses=["127.0.0.1"], days=1).write(work / "certs")
         tls = ["--cert", str(paths["tls.crt"]), "--key", str(paths["tls.key"])]
-        script = work / "post.lua"
-        script.write_text(POST_LUA)
+        scripts = {"repeat": work / "repeat.lua", "distinct": work / "distinct.lua"}
+        scripts["repeat"].write_text(REPEAT_LUA)
+        scripts["distinct"].write_text(DISTINCT_LUA.replace("OBJECT_UID", f'"{OBJECT_UID.replace("-", "%-")}"'))
         (work / "config.yaml").write_text("{}\n")
         webhook_port, fixed_port = free_port(), free_port()
         servers = [
@@ -121,28 +146,40 @@ def main() -> int:
         ]
         try:
             rows = []
+            urls = {"fixed": f"https://127.0.0.1:{fixed_port}/validate",
+                    "distinct": f"https://127.0.0.1:{webhook_port}/validate",
+                    "repeat": f"https://127.0.0.1:{webhook_port}/validate"}
             for review in REVIEWS:
                 body = HERE / "reviews" / f"{review}.json"
                 for concurrency in levels:
-                    results = {}
-                    for name, port in (("fixed", fixed_port), ("webhook", webhook_port)):
-                        url = f"https://127.0.0.1:{port}/validate"
-                        wrk(binary, url, body, concurrency, 1, script)  # warm-up: connections, caches
-                        results[name] = wrk(binary, url, body, concurrency, args.duration, script)
-                    rows.append((review, body.stat().st_size, concurrency, results["webhook"], results["fixed"]))
+                    # Rounds interleave the three so that load from elsewhere on the machine hits them alike.
+                    runs: dict[str, list] = {"fixed": [], "distinct": [], "repeat": []}
+                    for _ in range(args.rounds):
+                        for mode, url in urls.items():
+                            script = scripts["distinct" if mode == "distinct" else "repeat"]
+                            wrk(binary, url, body, concurrency, 1, script)  # warm-up: connections, caches
+                            runs[mode].append(wrk(binary, url, body, concurrency, args.duration, script))
+                    rows.append((review, body.stat().st_size, concurrency,
+                                 {mode: _median(results) for mode, results in runs.items()}))
             decisions = (work / "webhook.log").read_text().count('"admission decision"')
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=20)
     print(f"{os.cpu_count()} cores shared by the server and wrk; one uvicorn worker each; TLS on 127.0.0.1;"
-          f" {args.duration}s per cell; {decisions} decisions logged by the webhook")
+          f" {args.duration}s per run, median of {args.rounds} interleaved rounds; {decisions} decisions logged"
+          f" by the webhook")
     print()
-    print("| review | bytes | conc. | webhook req/s | p50 ms | p99 ms | fixed FastAPI req/s | p50 ms | p99 ms | ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for review, size, concurrency, (w_rps, w50, w99), (f_rps, f50, f99) in rows:
-        print(f"| {review} | {size} | {concurrency} | {w_rps:,.0f} | {w50:.2f} | {w99:.2f} | {f_rps:,.0f} | {f50:.2f} "
-              f"| {f99:.2f} | {w_rps / f_rps:.0%} |")
+    print("| review | bytes | conc. | fixed FastAPI req/s | p50 / p99 ms | webhook, distinct objects req/s "
+          "| p50 / p99 ms | ratio | webhook, repeated object req/s | p50 / p99 ms | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for review, size, concurrency, measured in rows:
+        fixed = measured["fixed"]
+        cells = [review, str(size), str(concurrency), f"{fixed[0]:,.0f}", f"{fixed[1]:.2f} / {fixed[2]:.2f}"]
+        for mode in ("distinct", "repeat"):
+            rps, p50, p99 = measured[mode]
+            cells += [f"{rps:,.0f}", f"{p50:.2f} / {p99:.2f}", f"{rps / fixed[0]:.0%}"]
+        print("| " + " | ".join(cells) + " |")
     return 0
 
 
