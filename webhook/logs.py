@@ -4,9 +4,10 @@ Decision lines carry what an operator needs to answer "why was my apply denied" 
 content, which may hold secrets; failures log the exception type and where it was raised, not its message,
 since a message can quote a value from the object.
 
-Lines are buffered and written at most `FLUSH_SECONDS` late (or at `FLUSH_BYTES`); errors are written at once.
-A write and a flush per decision cost about a quarter of the webhook's own per-request time. Decision lines
-skip the logging module (a LogRecord per request is the other large cost) but have the same shape.
+Decision lines are buffered and written at most `FLUSH_SECONDS` late (or at `FLUSH_BYTES`), and at the end of
+the lifespan; a write and a flush per decision cost about a quarter of the webhook's own per-request time. They
+skip the logging module (a LogRecord per request is the other large cost) but have the same shape. Every other
+line (start-up, shutdown, certificate reloads, bad requests, errors) is written at once, after what is buffered.
 """
 from __future__ import annotations
 
@@ -86,7 +87,9 @@ class JsonLinesHandler(logging.Handler):
         except Exception:  # noqa: BLE001 - logging must never take the request down
             self.handleError(record)
             return
-        writer().write(line, urgent=record.levelno >= logging.ERROR)
+        # Written at once: these lines are rare, and uvicorn ends the process by re-raising SIGTERM after its
+        # last ones, which leaves no chance to flush a buffer.
+        writer().write(line, urgent=True)
 
     def flush(self) -> None:
         writer().flush()
