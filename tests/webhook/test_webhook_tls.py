@@ -98,3 +98,14 @@ def test_concurrent_reviews_each_get_their_own_answer(webhook):
         if not expected_allowed:
             host = body["request"]["object"]["spec"]["hosts"][0]
             assert answer["status"]["message"] == f"1 policylint violation:\n- WHK101 spec.hosts[0]: host {host} is a wildcard"
+
+
+def test_sigterm_drains_and_keeps_every_log_line(tmp_path):
+    certs = make_certs(tmp_path / "certs")
+    server = start_webhook(tmp_path / "server", certs, write_config(tmp_path))
+    body = review(service_entry())
+    assert server.validate(body).json()["response"]["allowed"] is True
+    server.stop()  # SIGTERM
+    messages = [line.get("msg") for line in server.log_lines()]
+    assert "admission decision" in messages  # the buffered decision line was written before exit
+    assert messages[-2:] == ["Application shutdown complete.", f"Finished server process [{server.process.pid}]"]
