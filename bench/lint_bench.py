@@ -213,6 +213,10 @@ def worker(argv: list[str]) -> int:
         result = {"seconds": time.perf_counter() - t0, "findings": len(report.findings)}
         profiler.dump_stats(args.pstats)
     elif args.mode == "breakdown":
+        if args.gc == "off":
+            import gc
+
+            gc.disable()
         result = breakdown(args.path, enable, args.config)
     elif args.mode == "loaderdiag":
         result = loader_diagnosis(args.path)
@@ -221,6 +225,24 @@ def worker(argv: list[str]) -> int:
 
 
 RULE_SOURCE: dict = {"rules": [], "builtin": True}
+
+
+def machine_busy() -> float | None:
+    """CPU seconds all processes on the machine have used so far (all cores; /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = handle.readline().split()[1:]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in (fields + ["0"] * 8)[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def others_cores(busy0: float | None, busy1: float | None, own_cpu: float, wall: float) -> float | None:
+    """Average number of cores that other processes kept busy while we measured."""
+    if busy0 is None or busy1 is None or wall <= 0:
+        return None
+    return max(0.0, (busy1 - busy0 - own_cpu) / wall)
 
 
 def children_cpu() -> float:
@@ -564,21 +586,26 @@ class Bench:
         cmd = [PY, str(Path(__file__).resolve()), "--_worker", *argv, *self.rule_args()]
         if self.config:
             cmd += ["--config", self.config]
+        busy0, cpu0, t0 = machine_busy(), children_cpu(), time.perf_counter()
         proc = subprocess.run(cmd, cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        wall, cpu, busy1 = time.perf_counter() - t0, children_cpu() - cpu0, machine_busy()
         marker = proc.stdout.rfind("@@RESULT@@")
         if proc.returncode != 0 or marker < 0:
             raise RuntimeError(f"worker {' '.join(argv)} failed (exit {proc.returncode}):\n"
                                f"{proc.stderr[-4000:]}")
-        return json.loads(proc.stdout[marker + len("@@RESULT@@"):])
+        result = json.loads(proc.stdout[marker + len("@@RESULT@@"):])
+        result["others_cores"] = others_cores(busy0, busy1, cpu, wall)
+        return result
 
     def run_cli(self, *argv: str, env: dict | None = None, timeout: float = 900) -> tuple[float, subprocess.CompletedProcess]:
         cmd = [*self.cli, *argv]
-        before = children_cpu()
+        busy0, before = machine_busy(), children_cpu()
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=self.cwd, env=env or self.env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, timeout=timeout)
         seconds = time.perf_counter() - t0
         proc.cpu_seconds = children_cpu() - before  # user + sys of the CLI and its worker processes
+        proc.others_cores = others_cores(busy0, machine_busy(), proc.cpu_seconds, seconds)
         # Exit 1 means "findings" but is also what an uncaught exception gives: look at stderr too.
         if proc.returncode not in (0, 1) or b"Traceback (most recent call last)" in proc.stderr:
             raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr.decode()[-4000:]}")
@@ -641,39 +668,42 @@ class Bench:
         """Run each measurement `runs` times, interleaved; returns {name: [seconds...]} plus extras."""
         times: dict = {name: [] for name in measurements}
         cpu: dict = {name: [] for name in measurements}
+        others: dict = {name: [] for name in measurements}
         extras: dict = {}
         slow: set = set()
         for round_no in range(runs):
             for name, fn in measurements.items():
                 if name in slow:
                     continue
-                seconds, cpu_seconds, extra = fn()
+                seconds, cpu_seconds, other, extra = fn()
                 times[name].append(seconds)
                 cpu[name].append(cpu_seconds)
+                others[name].append(other)
                 extras.setdefault(name, extra)
-                self.log(f"{label} round {round_no + 1}/{runs}: {name} {seconds:.2f}s (cpu {cpu_seconds:.2f}s)")
+                self.log(f"{label} round {round_no + 1}/{runs}: {name} {seconds:.2f}s (cpu {cpu_seconds:.2f}s; "
+                         f"other processes {fmt_cores(other)} cores)")
                 if seconds > self.args.slow_seconds and round_no == 0 and runs > 1:
                     slow.add(name)  # keep the whole run bounded: one run of anything this slow
                     self.log(f"  {name} took over {self.args.slow_seconds:.0f}s: measured once only")
-        return {"times": times, "cpu": cpu, "extras": extras}
+        return {"times": times, "cpu": cpu, "others": others, "extras": extras}
 
     def measure_throughput(self, path: Path, jobs2: bool, runs: int, cli: bool = True) -> dict:
         p = str(path)
 
         def floor():
             r = self.run_worker("floor", p)
-            return r["seconds"], r["cpu_seconds"], r
+            return r["seconds"], r["cpu_seconds"], r["others_cores"], r
 
         def api(jobs=1):
             def fn():
                 r = self.run_worker("api", p, "--jobs", str(jobs), "--enable", ",".join(self.enable))
-                return r["seconds"], r["cpu_seconds"], r
+                return r["seconds"], r["cpu_seconds"], r["others_cores"], r
             return fn
 
         def cli_run(jobs=1):
             def fn():
                 seconds, proc = self.run_cli(*self.lint_args(p, jobs))
-                return seconds, proc.cpu_seconds, {}
+                return seconds, proc.cpu_seconds, proc.others_cores, {}
             return fn
 
         measurements = {"floor": floor, "api": api(1)}
@@ -704,11 +734,13 @@ class Bench:
         self.log(f"cold start, empty cache: {', '.join(f'{s:.3f}' for s in empty)}s")
         # Warm cache: one run fills it, then `runs` timed runs.
         self.run_cli(*argv)
-        warm, warm_cpu = [], []
+        warm, warm_cpu, warm_others = [], [], []
         for _ in range(runs):
             seconds, proc = self.run_cli(*argv)
             warm.append(seconds)
             warm_cpu.append(proc.cpu_seconds)
+            warm_others.append(proc.others_cores)
+        out["warm_cache_others"] = warm_others
         out["warm_cache"] = warm
         out["warm_cache_cpu"] = warm_cpu
         out["exit_code"] = proc.returncode
@@ -765,7 +797,18 @@ class Bench:
                 "top": [{"module": name, "cumulative_ms": round(cum / 1000, 1), "self_ms": round(own / 1000, 1)}
                         for cum, own, name in top[:15]]}
 
-    def profile(self, path: Path) -> dict:
+    def scaling(self, small: Path, big: Path) -> dict:
+        """Per-phase and per-rule times at 10k and 20k with the GC off (so that collector pauses do not land
+        on whichever rule happens to run), medians of 2 interleaved rounds: which parts grow faster than 2x."""
+        self.log("scaling: per-rule timers at 10k and 20k (GC off)")
+        runs: dict = {"10k": [], "20k": []}
+        for _ in range(2):
+            for label, path in (("10k", small), ("20k", big)):
+                runs[label].append(self.run_worker("breakdown", str(path), "--enable", ",".join(self.enable),
+                                                   "--gc", "off"))
+        return runs
+
+    def profile(self, path: Path, big: Path | None = None) -> dict:
         pstats_path = self.out / f"profile-{path.name}.pstats"
         self.log(f"cProfile of the in-process lint of {path.name}")
         r = self.run_worker("profile", str(path), "--enable", ",".join(self.enable), "--pstats", str(pstats_path))
@@ -781,6 +824,12 @@ class Bench:
                 w = self.run_worker("api", str(path), "--enable", ",".join(self.enable), "--gc", mode)
                 gcx[mode].append(w["cpu_seconds"])
                 gcx.setdefault(mode + "_collections", w["gc_collections"])
+        if big is not None:
+            gcx["floor_20k"] = [self.run_worker("floor", str(big))["cpu_seconds"]]
+            for mode in ("default", "off"):
+                w = self.run_worker("api", str(big), "--enable", ",".join(self.enable), "--gc", mode)
+                gcx[mode + "_20k"] = [w["cpu_seconds"]]
+                gcx.setdefault(mode + "_collections_20k", w["gc_collections"])
         return {"profile": r, "pstats": str(pstats_path), "breakdown": b, "top": top_functions(pstats_path),
                 "loader": d, "gc": gcx}
 
@@ -842,6 +891,10 @@ def _group(filename: str) -> str:
 # Report
 # ------------------------------------------------------------------------------------------------------------
 
+def fmt_cores(value) -> str:
+    return "?" if value is None else f"{value:.2f}"
+
+
 def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -855,7 +908,7 @@ def verdict(ok: bool | None) -> str:
 
 
 HEAD = ["measurement", "wall s (median)", "wall runs (s)", "ratio (wall)", "cpu s (median)", "ratio (cpu)",
-        "target", "result"]
+        "others' load (cores)", "target", "result"]
 
 
 def build_table(res: dict, args) -> tuple[list[list[str]], list[str]]:
@@ -865,35 +918,48 @@ def build_table(res: dict, args) -> tuple[list[list[str]], list[str]]:
     notes: list[str] = []
     t10, c10 = res["t10"]["times"], res["t10"]["cpu"]
     floor, floor_cpu = med(t10["floor"]), med(c10["floor"])
+    others = {"t10": res["t10"].get("others", {}), "t20": res.get("t20", {}).get("others", {})}
+    current = {"set": "t10"}
 
-    def add(name, xs, cpus, ratio, cpu_ratio, target, ok, digits=2):
+    def load_of(name):
+        values = [v for v in others[current["set"]].get(name, []) if v is not None]
+        return f"{min(values):.2f}-{max(values):.2f}" if values else "-"
+
+    def add(name, xs, cpus, ratio, cpu_ratio, target, ok, digits=2, key=None, load=None):
         rows.append([name, f"{med(xs):.{digits}f}", fmt_runs(xs, digits), ratio,
-                     f"{med(cpus):.{digits}f}" if cpus else "-", cpu_ratio, target, verdict(ok)])
+                     f"{med(cpus):.{digits}f}" if cpus else "-", cpu_ratio,
+                     load if load is not None else (load_of(key) if key else "-"), target, verdict(ok)])
 
     add("floor 10k: CSafeLoader + line of every mapping", t10["floor"], c10["floor"], "1.00x floor",
-        "1.00x floor", "-", None)
+        "1.00x floor", "-", None, key="floor")
     for key, name in (("api", "lint 10k, in-process API (jobs=1)"),
                       ("cli", "lint 10k, CLI end to end (json -o /dev/null)")):
         if key in t10:
             r, rc = med(t10[key]) / floor, med(c10[key]) / floor_cpu
-            add(name, t10[key], c10[key], f"{r:.2f}x floor", f"{rc:.2f}x floor", "<= 1.5x floor", r <= 1.5)
+            add(name, t10[key], c10[key], f"{r:.2f}x floor", f"{rc:.2f}x floor", "<= 1.5x floor", r <= 1.5,
+                key=key)
     for key, name in (("cli_j2", "lint 10k, CLI --jobs 2"), ("api_j2", "lint 10k, in-process API jobs=2")):
         if key in t10:
             r = med(t10[key]) / floor
-            add(name, t10[key], c10[key], f"{r:.2f}x floor", "(all cores)", "< 1.0x floor", r < 1.0)
+            add(name, t10[key], c10[key], f"{r:.2f}x floor", "(all cores)", "< 1.0x floor", r < 1.0, key=key)
     if "t20" in res:
         t20, c20 = res["t20"]["times"], res["t20"]["cpu"]
+        current["set"] = "t20"
         r, rc = med(t20["floor"]) / floor, med(c20["floor"]) / floor_cpu
-        add("floor 20k", t20["floor"], c20["floor"], f"{r:.2f}x floor 10k", f"{rc:.2f}x floor 10k", "-", None)
+        add("floor 20k", t20["floor"], c20["floor"], f"{r:.2f}x floor 10k", f"{rc:.2f}x floor 10k", "-", None,
+            key="floor")
         for key, name in (("api", "lint 20k, in-process API"), ("cli", "lint 20k, CLI end to end")):
             if key in t20 and key in t10:
                 r, rc = med(t20[key]) / med(t10[key]), med(c20[key]) / med(c10[key])
-                add(name, t20[key], c20[key], f"{r:.2f}x lint 10k", f"{rc:.2f}x lint 10k", "<= 2.1x", r <= 2.1)
+                add(name, t20[key], c20[key], f"{r:.2f}x lint 10k", f"{rc:.2f}x lint 10k", "<= 2.1x", r <= 2.1,
+                    key=key)
     if "cold" in res:
         c = res["cold"]
         warm = med(c["warm_cache"])
+        loads = [v for v in c.get("warm_cache_others", []) if v is not None]
         add(f"cold start, warm rule cache (median of {len(c['warm_cache'])})", c["warm_cache"],
-            c.get("warm_cache_cpu"), "-", "-", "<= 0.200 s", warm <= 0.2, digits=3)
+            c.get("warm_cache_cpu"), "-", "-", "<= 0.200 s", warm <= 0.2, digits=3,
+            load=f"{min(loads):.2f}-{max(loads):.2f}" if loads else "-")
         rows[-1][2] = f"min {min(c['warm_cache']):.3f}, max {max(c['warm_cache']):.3f}"
         add("cold start, empty rule cache (3 fresh caches)", c["empty_cache"], c.get("empty_cache_cpu"),
             "-", "-", "-", None, digits=3)
@@ -903,7 +969,7 @@ def build_table(res: dict, args) -> tuple[list[list[str]], list[str]]:
         add("python -c 'import yaml' (baseline)", c["python_import_yaml"], None, "-", "-", "-", None, digits=3)
         mods = c["modules"]
         rows.append(["lint path imports fastapi/uvicorn/kubernetes", ", ".join(mods["forbidden_loaded"]) or "none",
-                     "", "", "", "", "none", verdict(not mods["forbidden_loaded"])])
+                     "", "", "", "", "", "none", verdict(not mods["forbidden_loaded"])])
     return rows, notes
 
 
@@ -975,6 +1041,27 @@ def machine_info(src: Path) -> dict:
     return info
 
 
+def print_scaling(sc: dict) -> None:
+    def median_of(label, getter):
+        return statistics.median(getter(r) for r in sc[label])
+
+    print("\n## Scale: 20k against 10k, GC off, medians of 2 (timers included)\n")
+    for key in ("floor_cpu", "total_cpu", "load", "phase1_rules", "index_entries", "phase2_total", "phase2_rules"):
+        a = median_of("10k", lambda r: r[key])
+        b = median_of("20k", lambda r: r[key])
+        print(f"  {key:<15} {a:7.3f}s -> {b:7.3f}s  x{b / a:.2f}")
+    names = set(sc["10k"][0]["rules"]) & set(sc["20k"][0]["rules"])
+    rows = []
+    for name in names:
+        a = median_of("10k", lambda r: r["rules"][name]["evaluate"])
+        b = median_of("20k", lambda r: r["rules"][name]["evaluate"])
+        rows.append((b - 2 * a, name, a, b))
+    rows.sort(reverse=True)
+    print("  rules that grow most beyond 2x (extra seconds over a linear 2x):")
+    for extra, name, a, b in rows[:10]:
+        print(f"    {name:<20} {a:6.3f}s -> {b:6.3f}s  x{b / max(a, 1e-9):5.2f}  (+{extra:.3f}s over 2x)")
+
+
 def print_breakdown(p: dict) -> None:
     b = p["breakdown"]
     print("\n## Where the time goes (in-process lint, jobs=1, timers around the engine's seams)\n")
@@ -1023,6 +1110,11 @@ def print_breakdown(p: dict) -> None:
         print(f"\n  garbage collector (CPU s, median of {len(g['floor'])}): floor {fl:.2f}; lint with GC "
               f"{med(g['default']):.2f} ({med(g['default']) / fl:.2f}x floor; collections per generation "
               f"{g['default_collections']}); lint with GC off {med(g['off']):.2f} ({med(g['off']) / fl:.2f}x floor)")
+        if "default_20k" in g:
+            on, off = med(g["default_20k"]), med(g["off_20k"])
+            print(f"  at 20k (one run each): floor {med(g['floor_20k']):.2f}; lint with GC {on:.2f} (collections "
+                  f"{g['default_collections_20k']}); GC off {off:.2f}; GC share {on - off:.2f}s at 20k vs "
+                  f"{med(g['default']) - med(g['off']):.2f}s at 10k")
     d = p.get("loader")
     if d:
         m = d["medians"]
@@ -1099,7 +1191,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(bench: Bench, args, res: dict) -> int:
     base, stats10 = bench.corpus(args.docs)
     res["corpus10"] = stats10
-    if not args.no_scale and not args.profile_only:
+    if not args.no_scale:
         big, stats20 = bench.corpus(2 * args.docs)
         res["corpus20"] = stats20
     # Rule inventory (also warms the rule cache used by every later run).
@@ -1112,9 +1204,12 @@ def run(bench: Bench, args, res: dict) -> int:
     bench.log(f"{len(inv['rules'])} rules ({len(inv['active'])} on by default; enabling {inactive or 'none'}), "
               f"{len(inv['indexes'])} indexes")
     if args.profile_only:
-        prof = bench.profile(base)
+        prof = bench.profile(base, big if "corpus20" in res else None)
         res["profile"] = prof
         print_breakdown(prof)
+        if "corpus20" in res:
+            res["scaling"] = bench.scaling(base, big)
+            print_scaling(res["scaling"])
         _dump(res, args)
         return 0
     # Warm the OS file cache for both corpora (not timed).
@@ -1134,9 +1229,12 @@ def run(bench: Bench, args, res: dict) -> int:
     rows, _ = build_table(res, args)
     report(res, rows, args)
     if args.profile:
-        prof = bench.profile(base)
+        prof = bench.profile(base, big if "corpus20" in res else None)
         res["profile"] = prof
         print_breakdown(prof)
+        if "corpus20" in res:
+            res["scaling"] = bench.scaling(base, big)
+            print_scaling(res["scaling"])
     _dump(res, args)
     return 0 if all(r[-1] != "FAIL" for r in rows) else 1
 
