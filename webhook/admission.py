@@ -67,12 +67,13 @@ class AdmissionController:
 
     def decide(self, request: AdmissionRequest) -> Decision:
         """Lint the object (and, for the ratchet, the old one); runs on an evaluation thread."""
-        obj = _with_namespace(request.object, request.namespace)
+        namespace = "" if (request.group, request.kind) == ("", "Namespace") else request.namespace
+        obj = _with_namespace(request.object, namespace)
         context = without_object(self.context.context_for(request), obj)
         version = self.context.version()
         decision = judge(self._lint(obj, context, version), self.settings, request.namespace)
         if needs_old_object(decision, self.settings, request.operation) and request.old_object is not None:
-            old = _with_namespace(request.old_object, request.namespace)
+            old = _with_namespace(request.old_object, namespace)
             decision = ratchet(decision, self._lint(old, context, version))
         if self.settings.enforcement_mode == "warn":
             decision = never_deny(decision)
@@ -102,7 +103,8 @@ class AdmissionController:
 
 
 def _with_namespace(obj: Mapping | None, namespace: str) -> Mapping:
-    """The apiserver may send a namespaced object without metadata.namespace; rules need it."""
+    """The apiserver may send a namespaced object without metadata.namespace; rules need it. (For a Namespace
+    itself, request.namespace is its own name: the caller passes "" then.)"""
     if obj is None or not namespace:
         return obj or {}
     metadata = obj.get("metadata")

@@ -165,7 +165,7 @@ def test_v1beta1_is_answered_in_v1beta1(webhook):
 def test_other_service_entries_come_from_config(webhook):
     body = review(service_entry(hosts=["api.partner.example"]))
     assert post(webhook, body) == denied(
-        body["request"]["uid"], ["WHK105 spec.hosts[0]: host api.partner.example is already declared in another namespace"])
+        body["request"]["uid"], ["WHK105 spec.hosts[0]: host api.partner.example is already declared by ServiceEntry partners/partner-api"])
 
 
 def test_the_object_under_review_replaces_its_stored_copy(webhook):

@@ -213,3 +213,41 @@ def test_cache_key_ignores_what_the_apiserver_rewrites():
     assert (len(calls), cache.hits, cache.misses) == (4, 1, 4)
     assert LintCache(0).findings(obj, 0, lint) == ("finding",) and len(calls) == 5
     assert LintCache(8).findings(obj, None, lint) == ("finding",) and len(calls) == 6
+
+
+# -- what the linter is given ------------------------------------------------------------------------------
+
+class RecordingLinter:
+    def __init__(self):
+        self.seen = []
+
+    def kinds(self):
+        return frozenset({"Namespace", "networking.istio.io/ServiceEntry"})
+
+    def lint_objects(self, objects, *, context_objects=(), source=""):
+        from policylint.model import LintReport
+
+        self.seen.append((objects[0], list(context_objects), source))
+        return LintReport(())
+
+
+def test_namespace_filled_in_for_namespaced_objects_only():
+    from webhook.admission import AdmissionController
+    from webhook.context import ConfigContextProvider
+    from webhook.evaluator import Evaluator
+    from webhook.review import parse_review
+
+    linter = RecordingLinter()
+    stored = service_entry(name="payments-api")  # a stored copy of the object under review
+    other = service_entry(name="other")
+    controller = AdmissionController(linter, settings_from_section({}), ConfigContextProvider([stored, other]),
+                                     Evaluator(1.0))
+    se = service_entry()
+    del se["metadata"]["namespace"]
+    controller.decide(parse_review(json.dumps(review(se, namespace="shop")).encode()))
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}
+    controller.decide(parse_review(json.dumps(review(namespace, namespace="team-a")).encode()))
+    (first, context, source), (second, _, _) = linter.seen
+    assert first["metadata"]["namespace"] == "shop" and "namespace" not in se["metadata"]  # a copy, not mutated
+    assert context == [other] and source == "admission"
+    assert "namespace" not in second["metadata"]
