@@ -170,8 +170,28 @@ class PurePositionLoader(Reader, Scanner, Parser, Composer, PositionConstructor,
         Resolver.__init__(self)
 
 
+class MemoResolver(Resolver):
+    """Resolver whose answer for a scalar is memoised: manifests repeat the same few thousand scalars
+    (`name`, `TCP`, `80`), and libyaml calls back into Python's regex resolvers for every one of them."""
+
+    _scalar_tags: dict = {}
+    _MEMO_LIMIT = 100_000
+
+    def resolve(self, kind, value, implicit):
+        if kind is not ScalarNode:
+            return Resolver.resolve(self, kind, value, implicit)
+        memo = self._scalar_tags
+        key = (value, implicit)
+        tag = memo.get(key)
+        if tag is None:
+            tag = Resolver.resolve(self, kind, value, implicit)
+            if len(memo) < self._MEMO_LIMIT:
+                memo[key] = tag
+        return tag
+
+
 if CParser is not None:
-    class PositionLoader(CParser, PositionConstructor, Resolver):
+    class PositionLoader(CParser, PositionConstructor, MemoResolver):
         """Positions on libyaml: parsing and composing in C, construction in Python."""
 
         fallback = PurePositionLoader
@@ -193,6 +213,7 @@ class JsonPositionLoader(PositionLoader):
     """
 
     yaml_implicit_resolvers: dict = {}
+    _scalar_tags: dict = {}  # its own memo: JSON resolves scalars differently
     fallback = None  # JSON that libyaml cannot read falls back to json.loads values instead
 
 
