@@ -6,12 +6,13 @@ that cross-resource rules see every document of the run:
 
 1. per file (possibly in a worker process): index entries are collected, rules that do not use `lookup` are
    evaluated, and documents that a lookup rule will read are kept;
-2. once, after all files: the indexes are merged in input order and the lookup rules run on the kept documents.
+2. after all files: the index entries are merged in input order into one `IndexStore`, and the lookup rules
+   run on the kept documents (in the process that kept them).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from .model import Finding, Resource, Severity, render_path
 
@@ -29,12 +30,28 @@ class ActiveRule:
     params: Mapping[str, Any]
 
 
+class Origin(NamedTuple):
+    """Where an index value came from, for `fileOf()` / `lineOf()` (the value may be a copy from a worker)."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class KindPlan:
+    """Everything the engine does with one `group/Kind`, worked out once per run."""
+
+    local: tuple  # ActiveRules that need nothing but the document
+    cross: tuple  # ActiveRules that call lookup(): run in phase 2
+    indexes: tuple  # CompiledIndexes fed by this kind
+
+
 @dataclass
 class FileOutcome:
-    """What phase 1 produces for one file: picklable, merged by the parent in input order."""
+    """What phase 1 produces for one file."""
 
     findings: list = field(default_factory=list)
-    index_entries: list = field(default_factory=list)  # (index name, key, value)
+    index_entries: list = field(default_factory=list)  # (index name, key, value, Origin)
     kept: list = field(default_factory=list)  # documents that phase-2 rules read
     documents: int = 0
     skipped: int = 0
@@ -44,23 +61,27 @@ class FileOutcome:
 class IndexStore:
     """Lookup tables declared by `index` blocks; keys compare by value, results keep input order."""
 
-    def __init__(self) -> None:
+    def __init__(self, entries: Iterable = ()) -> None:
         self._tables: dict[str, dict] = {}
-        self._docs_by_data: dict[int, Any] = {}
+        self._origins: dict[int, Origin] = {}
+        self.extend(entries)
 
-    def add(self, name: str, key, value) -> None:
-        table = self._tables.setdefault(name, {})
-        bucket = table.get(key)
-        if bucket is None:
-            table[key] = [value]
-        else:
-            bucket.append(value)
+    def extend(self, entries: Iterable) -> None:
+        tables, origins = self._tables, self._origins
+        for name, key, value, origin in entries:
+            table = tables.get(name)
+            if table is None:
+                table = tables[name] = {}
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = [value]
+            else:
+                bucket.append(value)
+            if type(value) is dict:
+                origins[id(value)] = origin
 
-    def remember(self, doc) -> None:
-        self._docs_by_data[id(doc.data)] = doc
-
-    def document_of(self, data):
-        return self._docs_by_data.get(id(data))
+    def document_of(self, data) -> Origin | None:
+        return self._origins.get(id(data))
 
     def lookup(self, name: str, key) -> list:
         if isinstance(key, list):
@@ -72,6 +93,7 @@ class IndexStore:
 
 
 _EMPTY: list = []
+_NOTHING = KindPlan((), (), ())
 
 
 def _freeze(key):
@@ -83,102 +105,120 @@ class Engine:
         from .lang import Env
 
         self.config = config
-        self.indexes = list(ruleset.indexes)
-        # Phase 1 never looks anything up; phase 2 gets a fresh store and Env per run (see finish()).
+        # Phase 1 never looks anything up; phase 2 gets a store of its own per run (see cross_findings()).
         self.env = Env(config=config, lookup=IndexStore().lookup)
-        self.local: dict[str, list[ActiveRule]] = {}
-        self.cross: dict[str, list[ActiveRule]] = {}
+        self._local: dict[str, list[ActiveRule]] = {}
+        self._cross: dict[str, list[ActiveRule]] = {}
         for ar in active:
-            table = self.cross if ar.rule.uses_lookup else self.local
+            table = self._cross if ar.rule.uses_lookup else self._local
             for kind in ar.rule.kinds:
                 table.setdefault(kind, []).append(ar)
-        self.index_by_kind: dict[str, list] = {}
-        for index in self.indexes:
+        self._indexes: dict[str, list] = {}
+        for index in ruleset.indexes:
             for kind in index.kinds:
-                self.index_by_kind.setdefault(kind, []).append(index)
-        self.kinds = frozenset(self.local) | frozenset(self.cross) | frozenset(self.index_by_kind)
+                self._indexes.setdefault(kind, []).append(index)
+        self.kinds = frozenset(self._local) | frozenset(self._cross) | frozenset(self._indexes)
+        self._plans: dict[str, KindPlan | None] = {}
+
+    def plan(self, kind_key: str) -> KindPlan | None:
+        """The rules and indexes for a kind (its own, then `*` ones, which skip policylint's own input kinds);
+        None when nothing reads the kind."""
+        try:
+            return self._plans[kind_key]
+        except KeyError:
+            pass
+        wildcard = not kind_key.startswith(SYNTHETIC_GROUP)
+
+        def pick(table: dict) -> tuple:
+            return (*table.get(kind_key, ()), *(table.get("*", ()) if wildcard else ()))
+
+        plan = KindPlan(pick(self._local), pick(self._cross), tuple(self._indexes.get(kind_key, ())))
+        self._plans[kind_key] = plan if plan != _NOTHING else None
+        return self._plans[kind_key]
 
     # -- phase 1 -------------------------------------------------------------------------------------------
-
-    def rules_for(self, table: dict, kind_key: str) -> list[ActiveRule]:
-        """Rules for a kind: the kind's own, then `*` rules (which never apply to policylint's own input kinds)."""
-        specific = table.get(kind_key, ())
-        if kind_key.startswith(SYNTHETIC_GROUP):
-            return specific
-        wildcard = table.get("*", ())
-        return [*specific, *wildcard] if wildcard else specific
-
-    def handles(self, kind_key: str) -> bool:
-        if kind_key in self.kinds:
-            return True
-        return ("*" in self.local or "*" in self.cross) and not kind_key.startswith(SYNTHETIC_GROUP)
 
     def process_file(self, documents: Iterable, problems: Iterable, skipped: int = 0) -> FileOutcome:
         out = FileOutcome(skipped=skipped)
         for problem in problems:
             out.findings.append(problem_finding(problem))
             out.parse_errors += 1
+        env = self.env
         for doc in documents:
             out.documents += 1
-            kind_key = doc.kind_key
-            if not self.handles(kind_key):
+            plan = self.plan(doc.kind_key)
+            if plan is None:
                 out.skipped += 1
                 continue
-            for index in self.index_by_kind.get(kind_key, ()):
+            if plan.indexes:
+                self._index(doc, plan.indexes, out)
+            for ar in plan.local:
                 try:
-                    entries = [(index.name, _freeze(key), value) for key, value in index.entries(doc, self.env)]
-                except Exception as exc:  # noqa: BLE001 - see evaluate()
-                    out.findings.append(rule_failure(f"index {index.name}", doc, exc))
+                    hits = ar.rule.check(doc, ar.params, env)
+                except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run
+                    out.findings.append(rule_failure(ar.rule.id, doc, exc))
                     continue
-                out.index_entries.extend(entries)
-            for ar in self.rules_for(self.local, kind_key):
-                out.findings.extend(self.evaluate(ar, doc))
-            if self.rules_for(self.cross, kind_key) or kind_key in self.index_by_kind:
+                if hits:
+                    out.findings.extend(self.findings(ar, doc, hits))
+            if plan.cross:
                 out.kept.append(doc)
         return out
 
+    def _index(self, doc, indexes: tuple, out: FileOutcome) -> None:
+        origin = Origin(doc.file, doc.line)
+        for index in indexes:
+            try:
+                entries = [(index.name, _freeze(key), value, origin) for key, value in index.entries(doc, self.env)]
+            except Exception as exc:  # noqa: BLE001 - see process_file()
+                out.findings.append(rule_failure(f"index {index.name}", doc, exc))
+                continue
+            out.index_entries.extend(entries)
+
     # -- phase 2 -------------------------------------------------------------------------------------------
 
-    def finish(self, outcomes: list[FileOutcome], context_documents: Iterable = ()) -> list[Finding]:
-        """Phase 2: build this run's indexes, run the lookup rules, and sort every finding."""
+    def context_entries(self, documents: Iterable) -> list:
+        """Index entries of context objects (they feed lookups but report nothing, not even a failure)."""
+        out = FileOutcome()
+        for doc in documents:
+            plan = self.plan(doc.kind_key)
+            if plan is not None and plan.indexes:
+                self._index(doc, plan.indexes, out)
+        return out.index_entries
+
+    def cross_findings(self, documents: Iterable, store: IndexStore) -> list[Finding]:
+        """Run the lookup rules on the kept documents against the run's merged indexes."""
         from .lang import Env
 
-        store = IndexStore()
-        env = Env(config=self.config, lookup=store.lookup)
-        if hasattr(env, "document_of"):  # lets fileOf()/lineOf() map an index value back to its document
-            env.document_of = store.document_of
-        for doc in context_documents:
-            store.remember(doc)
-            for index in self.index_by_kind.get(doc.kind_key, ()):
+        env = Env(config=self.config, lookup=store.lookup, document_of=store.document_of)
+        findings: list[Finding] = []
+        for doc in documents:
+            for ar in self.plan(doc.kind_key).cross:
                 try:
-                    for key, value in index.entries(doc, self.env):
-                        store.add(index.name, _freeze(key), value)
-                except Exception:  # noqa: BLE001 - context objects report nothing; a broken one adds no entries
+                    hits = ar.rule.check(doc, ar.params, env)
+                except Exception as exc:  # noqa: BLE001 - see process_file()
+                    findings.append(rule_failure(ar.rule.id, doc, exc))
                     continue
+                if hits:
+                    findings.extend(self.findings(ar, doc, hits))
+        return findings
+
+    def finish(self, outcomes: list[FileOutcome], context_documents: Iterable = ()) -> list[Finding]:
+        """Phase 2 in this process: merge the indexes, run the lookup rules, sort every finding."""
+        store = IndexStore(self.context_entries(context_documents))
         for outcome in outcomes:
-            for doc in outcome.kept:
-                store.remember(doc)
-            for name, key, value in outcome.index_entries:
-                store.add(name, key, value)
+            store.extend(outcome.index_entries)
         findings: list[Finding] = []
         for outcome in outcomes:
             findings.extend(outcome.findings)
-            for doc in outcome.kept:
-                for ar in self.rules_for(self.cross, doc.kind_key):
-                    findings.extend(self.evaluate(ar, doc, env))
+            findings.extend(self.cross_findings(outcome.kept, store))
         findings.sort(key=lambda f: f.sort_key)
         return findings
 
     # -- findings ------------------------------------------------------------------------------------------
 
-    def evaluate(self, ar: ActiveRule, doc, env=None) -> list[Finding]:
+    def findings(self, ar: ActiveRule, doc, hits) -> list[Finding]:
+        """Rule hits as findings: positions, resource, suppressions."""
         rule = ar.rule
-        try:
-            hits = rule.check(doc, ar.params, env or self.env)
-        except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run or hide other findings
-            return [rule_failure(rule.id, doc, exc)]
-        if not hits:
-            return []
         resource = document_resource(doc)
         ignored = annotation_ignores(doc.data)
         out = []
