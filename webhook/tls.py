@@ -1,4 +1,4 @@
-"""The serving TLS context, reloaded in place when cert-manager (or anyone) rotates the files.
+"""The serving TLS context, and the certificate reloaded when cert-manager (or anyone) rotates the files.
 
 uvicorn is handed one `ssl.SSLContext` for good. Each reload builds a complete new context from the files and,
 only once it loaded without error, makes it current; the served context's SNI callback (which OpenSSL calls on
@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 import logging
 import ssl
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -111,11 +111,6 @@ class ReloadingTLS:
 
     def expiry_timestamp(self) -> float:
         return self.not_after.timestamp() if self.not_after else 0.0
-
-    def seconds_left(self) -> float:
-        if self.not_after is None:
-            return 0.0
-        return (self.not_after - datetime.now(timezone.utc)).total_seconds()
 
 
 def _digest(pair: tuple[bytes, bytes]) -> bytes:

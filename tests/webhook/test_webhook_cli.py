@@ -7,7 +7,7 @@ import sys
 
 from cryptography import x509
 
-from conftest import ROOT, make_certs, write_config
+from webhook_harness import ROOT, make_certs, write_config
 
 SERVE = [sys.executable, "-m", "webhook", "serve"]
 

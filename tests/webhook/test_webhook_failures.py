@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import HERE, start_webhook, write_config
+from webhook_harness import HERE, start_webhook, write_config
 from webhook_reviews import review, service_entry
 
 BUDGET = 0.3

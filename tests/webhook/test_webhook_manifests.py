@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, make_certs
+from webhook_harness import ROOT, make_certs
 from policylint.api import Linter
 from policylint.config import Config
 from webhook.manifests import ManifestError, POD_TEMPLATES, admission_rules, match_conditions, render, resource_name

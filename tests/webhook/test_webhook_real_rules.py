@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, start_webhook
+from webhook_harness import ROOT, start_webhook
 from policylint.api import Linter
 from policylint.config import Config
 from webhook_reviews import review

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from conftest import make_certs, start_webhook, write_config
+from webhook_harness import make_certs, start_webhook, write_config
 from webhook_reviews import deployment, review, service, service_entry
 
 from webhook.certs import generate
@@ -91,7 +91,7 @@ def test_concurrent_reviews_each_get_their_own_answer(webhook):
             return await asyncio.gather(*(client.post("/validate", json=body) for body, _ in bodies))
 
     responses = asyncio.run(run())
-    for (body, expected_allowed), response in zip(bodies, responses):
+    for (body, expected_allowed), response in zip(bodies, responses, strict=True):
         answer = response.json()["response"]
         assert answer["uid"] == body["request"]["uid"]
         assert answer["allowed"] is expected_allowed
