@@ -39,11 +39,8 @@ class AdmissionController:
         self.context = context
         self.evaluator = evaluator
         self.cache = LintCache(settings.cache_size)
-        # Kinds some rule names. Rules of kind "*" (Istio annotation names, structure) run on these objects too
-        # but do not make every kind "checked": the webhook is registered for the named kinds only, and anything
-        # else the apiserver sends is unknown and allowed at once.
-        kinds = {k if "/" in k else f"/{k}" for k in linter.kinds()}
-        self._kinds = frozenset(k for k in kinds if not k.endswith("/*"))
+        kinds = {k if "/" in k else f"/{k}" for k in admitted_kinds(linter)}
+        self._kinds = frozenset(kinds)
 
     def checks_kind(self, request: AdmissionRequest) -> bool:
         return f"{request.group}/{request.kind}" in self._kinds
@@ -100,6 +97,21 @@ class AdmissionController:
             return Outcome(False, "fail-closed", 500, message, reason=reason, error=error)
         warning = f"policylint could not evaluate this object ({why}); allowed because the webhook fails open"
         return Outcome(True, "fail-open", warnings=(warning,), reason=reason, error=error)
+
+
+def admitted_kinds(linter: Any) -> frozenset[str]:
+    """The `group/Kind`s admission checks: those some rule reports on.
+
+    Kinds only an index reads (Nodes for regions) are context: admitting them could never find anything. Rules of
+    kind "*" (Istio annotation names, structure) run on the admitted objects but do not make every kind checked:
+    anything else the apiserver sends is unknown and allowed at once.
+    """
+    read = set(linter.kinds())
+    rules = getattr(linter, "rules", None)
+    if rules:
+        reported = {kind for rule in rules for kind in getattr(rule, "kinds", ())}
+        read &= reported
+    return frozenset(k for k in read if k != "*")
 
 
 def _with_namespace(obj: Mapping | None, namespace: str) -> Mapping:

@@ -1,7 +1,7 @@
 """`policylint webhook manifests`: the in-cluster deployment, from webhook/deploy/*.yaml.tmpl.
 
 The templates hold everything static; what depends on the rules or the config is computed here: the
-ValidatingWebhookConfiguration's rules (the kinds some compiled rule reads), its namespaceSelector (the exempt
+ValidatingWebhookConfiguration's rules (the kinds some compiled rule reports on), its namespaceSelector (the exempt
 namespaces), its matchConditions, and the certificate wiring (cert-manager, or a Secret and caBundle from
 `policylint webhook certs`).
 """
@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from .admission import admitted_kinds
 from .config import DEFAULT_NAMESPACE, Settings, settings_from_section
 from .context import ConfigContextProvider
 
@@ -102,10 +103,11 @@ def render(
     webhook_config = _template("validatingwebhookconfiguration", values)[0]
     hook = webhook_config["webhooks"][0]
     hook["namespaceSelector"]["matchExpressions"][0]["values"] = sorted(settings.exempt_namespaces)
-    hook["rules"] = admission_rules(linter.kinds())
+    kinds = admitted_kinds(linter)
+    hook["rules"] = admission_rules(kinds)
     if not hook["rules"]:
         raise ManifestError("no rule reads a kind the apiserver admits: nothing to register the webhook for")
-    conditions = match_conditions(linter.kinds())
+    conditions = match_conditions(kinds)
     if conditions:
         hook["matchConditions"] = conditions
     if certs == "cert-manager":
