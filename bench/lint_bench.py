@@ -173,7 +173,7 @@ def worker(argv: list[str]) -> int:
         result["rules"] = sorted(rule.id for rule in linter.ruleset.rules)
         result["active"] = sorted(active)
         result["indexes"] = sorted(getattr(i, "name", str(i)) for i in linter.ruleset.indexes)
-        result["cross"] = sorted({ar.rule.id for ars in linter.engine.cross.values() for ar in ars})
+        result["cross"] = sorted({ar.rule.id for ar in linter.active if ar.rule.uses_lookup})
     elif args.mode == "api":
         t0 = time.perf_counter()
         import policylint.api  # noqa: F401
@@ -325,18 +325,18 @@ def breakdown(path: str, enable: list[str], config_path: str | None) -> dict:
     for ar in linter.active:
         wrap_check(ar.rule)
 
-    original_evaluate = engine_mod.Engine.evaluate
+    original_findings = engine_mod.Engine.findings
 
-    def timed_evaluate(self, ar, doc, env=None):
+    def timed_findings(self, ar, doc, hits):
         t = perf_counter()
         try:
-            return original_evaluate(self, ar, doc, env)
+            return original_findings(self, ar, doc, hits)
         finally:
             acc[("evaluate", phase["now"], ar.rule.id)] += perf_counter() - t
 
-    engine_mod.Engine.evaluate = timed_evaluate
+    engine_mod.Engine.findings = timed_findings
 
-    for index in linter.engine.indexes:
+    for index in linter.ruleset.indexes:
         entries = index.entries
 
         def timed_entries(doc, env, _entries=entries, _name=getattr(index, "name", "?")):
