@@ -6,10 +6,12 @@ no later `for` follows is computed where it is first used, so a `when` that shor
 """
 from __future__ import annotations
 
+import difflib
+
 from . import ast
 from .clauses import constant_value
 from .errors import ErrorSink
-from .exprgen import FunctionBuilder, ModuleBuilder, py_literal
+from .exprgen import TOP_LEVEL_FIELDS, FunctionBuilder, ModuleBuilder, py_literal
 from .paths import ROOT, UNKNOWN, Binding, PathDesc
 
 
@@ -62,6 +64,8 @@ def _function(name: str, signature: str, fb: FunctionBuilder, prologue: list[str
 
 
 def _rule_body(fb: FunctionBuilder, rule: ast.RuleDecl) -> list[str]:
+    guards = _hoisted_conditions(rule)
+
     def innermost(scope: dict, loop: Binding | None) -> None:
         def hit() -> None:
             message = _message(fb, rule.message, scope)
@@ -70,20 +74,70 @@ def _rule_body(fb: FunctionBuilder, rule: ast.RuleDecl) -> list[str]:
             column = "None" if rule.column_expr is None else f"_column({fb.value(rule.column_expr, scope)})"
             fb.emit(f"hits.append(_Hit({message}, {path}, {fix}, {column}))")
 
-        _when(fb, rule.when if rule.when is not None else ast.Literal(0, 0, False), scope, hit)
+        _when_all(fb, guards.get(len(rule.steps), []), scope, hit)
 
-    _steps(fb, rule.steps, 0, {}, None, innermost)
+    _steps(fb, rule.steps, 0, {}, None, innermost, guards)
     return fb.lines
 
 
-def _when(fb: FunctionBuilder, node, scope: dict, then) -> None:
-    """`a && b && c` becomes nested `if`s, so values computed for the condition (lazy lets included) are still
-    known when the hit is built."""
+def _hoisted_conditions(rule: ast.RuleDecl) -> dict[int, list]:
+    """The `&&` operands of `when`, each placed before the first step after which everything it names is bound.
+
+    Expressions are pure and total, so the order of the operands does not change the result; testing
+    `params.enabled` or `injected` before a loop skips the loop instead of testing the same value per element.
+    """
+    if rule.when is None:
+        return {len(rule.steps): [ast.Literal(0, 0, False)]}
+    bound_after: dict[str, int] = {}
+    for i, step in enumerate(rule.steps):
+        for name in ([step.name] if isinstance(step, ast.LetStep) else step.names):
+            bound_after[name] = i + 1
+    guards: dict[int, list] = {}
+    for operand in _conjuncts(rule.when):
+        names = _names(operand)
+        if any(_looks_misspelt(name, bound_after) for name in names):
+            position = len(rule.steps)  # where every variable is in scope, so the compiler can name the right one
+        else:
+            position = max((bound_after.get(name, 0) for name in names), default=0)
+        guards.setdefault(position, []).append(operand)
+    return guards
+
+
+def _looks_misspelt(name: str, variables: dict) -> bool:
+    if name in variables or name in ("self", "params", "config") or name in TOP_LEVEL_FIELDS:
+        return False
+    return bool(difflib.get_close_matches(name, list(variables), n=1, cutoff=0.75))
+
+
+def _conjuncts(node) -> list:
     if isinstance(node, ast.Binary) and node.op == "&&":
-        _when(fb, node.left, scope, lambda: _when(fb, node.right, scope, then))
-        return
-    with fb.block(f"if {fb.test(node, scope)}:"):
+        return _conjuncts(node.left) + _conjuncts(node.right)
+    return [node]
+
+
+def _names(node) -> set[str]:
+    """Every bare name in an expression (macro variables too: a clash only delays hoisting)."""
+    if isinstance(node, ast.Name):
+        return {node.name}
+    found: set[str] = set()
+    for value in (getattr(node, slot) for slot in getattr(node, "__slots__", ())):
+        for child in (value if isinstance(value, tuple) else (value,)):
+            if isinstance(child, tuple):
+                for part in child:
+                    found |= _names(part)
+            elif hasattr(child, "__slots__") and hasattr(child, "line"):
+                found |= _names(child)
+    return found
+
+
+def _when_all(fb: FunctionBuilder, operands: list, scope: dict, then) -> None:
+    """Operands become nested `if`s, so values computed for the condition (lazy lets included) are still known
+    when the hit is built."""
+    if not operands:
         then()
+        return
+    with fb.block(f"if {fb.test(operands[0], scope)}:"):
+        _when_all(fb, operands[1:], scope, then)
 
 
 def _index_body(fb: FunctionBuilder, index: ast.IndexDecl) -> list[str]:
@@ -99,14 +153,20 @@ def _index_body(fb: FunctionBuilder, index: ast.IndexDecl) -> list[str]:
     return fb.lines
 
 
-def _steps(fb: FunctionBuilder, steps: list, i: int, scope: dict, loop: Binding | None, innermost) -> None:
+def _steps(fb: FunctionBuilder, steps: list, i: int, scope: dict, loop: Binding | None, innermost,
+           guards: dict | None = None) -> None:
+    if guards and i < len(steps) and guards.get(i):
+        operands = guards[i]
+        rest = {**guards, i: []}
+        _when_all(fb, operands, scope, lambda: _steps(fb, steps, i, scope, loop, innermost, rest))
+        return
     if i == len(steps):
         innermost(scope, loop)
         return
     step = steps[i]
     if isinstance(step, ast.LetStep):
         lazy = not any(isinstance(s, ast.ForStep) for s in steps[i + 1:])
-        _steps(fb, steps, i + 1, {**scope, step.name: _let(fb, step, scope, lazy)}, loop, innermost)
+        _steps(fb, steps, i + 1, {**scope, step.name: _let(fb, step, scope, lazy)}, loop, innermost, guards)
         return
     header, bindings, prelude = _for(fb, step, scope)
     with fb.block(header):
@@ -119,7 +179,7 @@ def _steps(fb: FunctionBuilder, steps: list, i: int, scope: dict, loop: Binding 
             condition = fb.test(predicate, {**inner, var: bindings[step.names[0]]})
             fb.emit(f"if not {condition}:")
             fb.emit("    continue")
-        _steps(fb, steps, i + 1, inner, bindings[step.names[-1]], innermost)
+        _steps(fb, steps, i + 1, inner, bindings[step.names[-1]], innermost, guards)
 
 
 def _filter_condition(step: ast.ForStep):
