@@ -177,6 +177,13 @@ class MemoResolver(Resolver):
     _scalar_tags: dict = {}
     _MEMO_LIMIT = 100_000
 
+    # libyaml calls these for every node; they only serve path resolvers, which policylint never adds.
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
     def resolve(self, kind, value, implicit):
         if kind is not ScalarNode:
             return Resolver.resolve(self, kind, value, implicit)
