@@ -879,8 +879,20 @@ def _render(path: list) -> str:
 from . import builtin  # noqa: E402  (the registry imports this module; keep the plain functions importable)
 
 
+_last_crd_paths: tuple = (None, ())  # (config, its CRD paths): one config per run, asked once per document
+
+
 def _crd_paths(env: Any) -> tuple[str, ...]:
+    global _last_crd_paths
     config = getattr(env, "config", None)
+    if _last_crd_paths[0] is config and config is not None:
+        return _last_crd_paths[1]
+    paths = _config_crd_paths(config)
+    _last_crd_paths = (config, paths)
+    return paths
+
+
+def _config_crd_paths(config: Any) -> tuple[str, ...]:
     crds = config.get("crds") if isinstance(config, Mapping) else None
     if isinstance(crds, str):
         crds = [crds]
