@@ -63,7 +63,7 @@ class AdmissionController:
         return self._outcome(decision)
 
     def decide(self, request: AdmissionRequest) -> Decision:
-        """Lint the object (and, for the ratchet, the old one); runs on an evaluation thread."""
+        """Lint the object (and, for the ratchet, the old one); runs under the evaluator's time budget."""
         namespace = "" if (request.group, request.kind) == ("", "Namespace") else request.namespace
         obj = _with_namespace(request.object, namespace)
         context = without_object(self.context.context_for(request), obj)

@@ -87,9 +87,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_manifests(args: argparse.Namespace) -> int:
-    from policylint.config import ConfigError
-
-    from .config import WebhookConfigError
     from .manifests import ManifestError, render
 
     try:
@@ -102,11 +99,8 @@ def cmd_manifests(args: argparse.Namespace) -> int:
             timeout_seconds=args.timeout_seconds,
             certs=args.certs,
         )
-    except (ConfigError, WebhookConfigError, ManifestError) as exc:
-        print(f"policylint webhook manifests: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except Exception as exc:
-        if _is_usage_error(exc):
+        if isinstance(exc, ManifestError) or _is_usage_error(exc):
             print(f"policylint webhook manifests: {exc}", file=sys.stderr)
             return EXIT_USAGE
         raise
@@ -139,10 +133,13 @@ def cmd_certs(args: argparse.Namespace) -> int:
 
 
 def _is_usage_error(exc: BaseException) -> bool:
-    """Config and rule errors (policylint.config.ConfigError, policylint.lang's compile errors) are the user's."""
+    """Config and rule errors are the user's to fix (exit 2), not a failure to start (exit 3)."""
     from policylint.config import ConfigError
+    from policylint.lang import RuleCompileError
 
-    return isinstance(exc, ConfigError) or type(exc).__name__ in ("RuleCompileError", "WebhookConfigError")
+    from .config import WebhookConfigError
+
+    return isinstance(exc, (ConfigError, RuleCompileError, WebhookConfigError))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,7 +85,7 @@ def test_slow_evaluation_delays_others_by_at_most_the_budget(fail_open):
         for _ in range(5):
             body = review(service_entry())
             assert fail_open.validate(body).json()["response"] == {"uid": body["request"]["uid"], "allowed": True}
-        assert time.monotonic() - started < BUDGET + 0.3
+        assert time.monotonic() - started < BUDGET + 1.0  # held back by the budget, not by the 3 s sleep
         assert pending.result().json()["response"]["allowed"] is True
     assert fail_open.client().get("/healthz").status_code == 200
 
