@@ -41,7 +41,7 @@ class Origin(NamedTuple):
 class KindPlan:
     """Everything the engine does with one `group/Kind`, worked out once per run."""
 
-    local: tuple  # ActiveRules that need nothing but the document
+    local: tuple  # (check, params, ActiveRule) of the rules that need nothing but the document
     cross: tuple  # ActiveRules that call lookup(): run in phase 2
     indexes: tuple  # CompiledIndexes fed by this kind
 
@@ -132,7 +132,9 @@ class Engine:
         def pick(table: dict) -> tuple:
             return (*table.get(kind_key, ()), *(table.get("*", ()) if wildcard else ()))
 
-        plan = KindPlan(pick(self._local), pick(self._cross), tuple(self._indexes.get(kind_key, ())))
+        local = pick(self._local)
+        plan = KindPlan(tuple((ar.rule.check, ar.params, ar) for ar in local), pick(self._cross),
+                        tuple(self._indexes.get(kind_key, ())))
         self._plans[kind_key] = plan if plan != _NOTHING else None
         return self._plans[kind_key]
 
@@ -152,9 +154,9 @@ class Engine:
                 continue
             if plan.indexes:
                 self._index(doc, plan.indexes, out)
-            for ar in plan.local:
+            for check, params, ar in plan.local:
                 try:
-                    hits = ar.rule.check(doc, ar.params, env)
+                    hits = check(doc, params, env)
                 except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run
                     out.findings.append(rule_failure(ar.rule.id, doc, exc))
                     continue
