@@ -6,12 +6,12 @@ import base64
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
+from cert_manager_schemas import SCHEMAS
 from webhook_harness import ROOT, make_certs
 from policylint.api import Linter
 from policylint.config import Config
@@ -20,7 +20,6 @@ from webhook.manifests import ManifestError, POD_TEMPLATES, match_conditions, re
 
 GATED = {*POD_TEMPLATES, "/ConfigMap"}
 
-SCHEMAS = json.loads((Path(__file__).parent / "schemas" / "cert-manager.json").read_text())
 # kubernetes-validate ships the Kubernetes OpenAPI as JSON Schemas per release; strict rejects unknown fields.
 KUBERNETES_VERSION = "1.30.0"
 
