@@ -61,6 +61,7 @@ from typing import Any
 
 from . import builtin
 from .net import parse_addr, parse_prefix
+from .strings import lower_ascii as _lower_ascii
 
 # ---------------------------------------------------------------------------------------------------------------
 # Go netip.ParsePrefix (parsing itself lives in the net module)
@@ -655,3 +656,123 @@ def unknown_istio_annotation(name: Any, closed_prefixes: Any) -> str | None:
     if name.startswith(prefixes):
         return ""
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per-document capture facts, shared by the CAP rules
+
+_INJECT_YES = frozenset(("y", "yes", "true", "on"))
+_FACTS_MEMO_SIZE = 4
+# (data, facts), newest first: the CAP rules of one document share one computation. An entry holds a reference
+# to its document data, so its id is never reused while it is remembered; documents are never mutated while
+# rules run (builtins must not mutate their arguments).
+_facts_memo: list[tuple[Any, dict]] = []
+
+
+@builtin(
+    "captureFacts",
+    "{injected, keys} of a document, worked out once per document: whether its pod gets a sidecar, and a map"
+    " holding every key of its capture sources (pod template annotations, the values' global.proxy)",
+    context="document",
+)
+def capture_facts(doc: Any, path: Any, obj: Any) -> dict:
+    for entry in _facts_memo:
+        if entry[0] is obj:
+            return entry[1]
+    facts = _capture_facts(doc, obj)
+    memo = _facts_memo
+    memo.insert(0, (obj, facts))  # list operations are atomic under the GIL; a lost entry costs a rerun
+    if len(memo) > _FACTS_MEMO_SIZE:
+        del memo[_FACTS_MEMO_SIZE:]
+    return facts
+
+
+def _capture_facts(doc: Any, obj: Any) -> dict:
+    """What every CAP rule's preamble works out, written in Python with the rule language's semantics:
+
+        let pod = kind == "Pod" ? self : (kind == "PodTemplate" ? template : spec.template)
+        let podData = default(pod, spec.jobTemplate.spec.template)
+        let injectOpt = default(podData.metadata.labels["sidecar.istio.io/inject"],
+                                podData.metadata.annotations["sidecar.istio.io/inject"])
+        let injected = podData.spec.hostNetwork != true && !(type(injectOpt) == "string" && injectOpt != ""
+                       && !(injectOpt.lowerAscii() in ["y", "yes", "true", "on"]))
+        sources: [pod.metadata.annotations, spec.jobTemplate.spec.template.metadata.annotations, global.proxy,
+                  spec.values.global.proxy, parseYaml(data.values).global.proxy]
+    """
+    if type(obj) is not dict:
+        return {"injected": True, "keys": {}}
+    kind = obj.get("kind")
+    spec = obj.get("spec")
+    if type(spec) is not dict:
+        spec = None
+    if kind == "Pod":
+        pod = obj
+    elif kind == "PodTemplate":
+        pod = obj.get("template")
+    else:
+        pod = spec.get("template") if spec is not None else None
+    job_pod = None
+    if spec is not None:
+        job = spec.get("jobTemplate")
+        if type(job) is dict:
+            job = job.get("spec")
+            if type(job) is dict:
+                job_pod = job.get("template")
+    pod_data = job_pod if pod is None else pod
+
+    injected = True
+    if type(pod_data) is dict:
+        meta = pod_data.get("metadata")
+        inject = None
+        if type(meta) is dict:
+            labels = meta.get("labels")
+            if type(labels) is dict:
+                inject = labels.get("sidecar.istio.io/inject")
+            if inject is None:
+                pod_annotations = meta.get("annotations")
+                if type(pod_annotations) is dict:
+                    inject = pod_annotations.get("sidecar.istio.io/inject")
+        if type(inject) is str and inject != "" and _lower_ascii(inject) not in _INJECT_YES:
+            injected = False
+        else:
+            pod_spec = pod_data.get("spec")
+            injected = type(pod_spec) is not dict or pod_spec.get("hostNetwork") is not True
+
+    sources = []
+    for template in (pod, job_pod):
+        if type(template) is dict:
+            meta = template.get("metadata")
+            if type(meta) is dict:
+                annotations = meta.get("annotations")
+                if type(annotations) is dict:
+                    sources.append(annotations)
+    values = obj.get("global")
+    if type(values) is dict:
+        sources.append(values.get("proxy"))
+    if spec is not None:
+        values = spec.get("values")
+        if type(values) is dict:
+            values = values.get("global")
+            if type(values) is dict:
+                sources.append(values.get("proxy"))
+    values = obj.get("data")
+    if type(values) is dict:
+        values = values.get("values")
+        if type(values) is str:
+            from .data import parse_yaml
+
+            values = parse_yaml(doc, ("data", "values") if getattr(doc, "data", None) is obj else None, values)
+            if type(values) is dict:
+                values = values.get("global")
+                if type(values) is dict:
+                    sources.append(values.get("proxy"))
+    sources = [source for source in sources if type(source) is dict]
+    if not sources:
+        keys: dict = {}
+    elif len(sources) == 1:
+        keys = sources[0]  # only its keys are read
+    else:
+        keys = {}
+        for source in sources:
+            keys.update(source)
+    return {"injected": injected, "keys": keys}

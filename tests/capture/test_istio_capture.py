@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from policylint.builtins import istio_capture as cap
 from policylint.builtins import k8s_workloads
@@ -140,4 +141,89 @@ def test_builtins_are_total():
     for item in mine:
         for first in JUNK:
             for second in JUNK:
-                item.fn(*([first, second, first][: item.max_args]))
+                prefix = (_Doc(first), None) if item.context == "document" else ()
+                item.fn(*prefix, *([first, second, first][: item.max_args]))
+
+
+class _Doc:
+    """The part of a loaded Document that document builtins read."""
+
+    def __init__(self, data) -> None:
+        self.data = data
+
+    def parse_embedded(self, path):
+        node = self.data
+        for seg in path:
+            node = node[seg]
+        return yaml.safe_load(node), None
+
+
+# The preamble every CAP rule spelled out before captureFacts() did it once per document.
+PREAMBLE = """
+index probe {
+  kinds: ["*"]
+  let held = kind == "PodTemplate" ? template : spec.template
+  let pod = kind == "Pod" ? self : held
+  let podData = default(pod, spec.jobTemplate.spec.template)
+  let injectOpt = default(podData.metadata.labels["sidecar.istio.io/inject"], podData.metadata.annotations["sidecar.istio.io/inject"])
+  let injected = podData.spec.hostNetwork != true && !(type(injectOpt) == "string" && injectOpt != "" && !(injectOpt.lowerAscii() in ["y", "yes", "true", "on"]))
+  key: 0
+  value: {"injected": injected, "sources": [pod.metadata.annotations, spec.jobTemplate.spec.template.metadata.annotations, global.proxy, spec.values.global.proxy, parseYaml(data.values).global.proxy]}
+}
+"""
+
+
+def _pods():
+    annotations = [None, "text", [], {}, {"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8"},
+                   {"sidecar.istio.io/inject": "false", "includeIPRanges": ""}]
+    labels = [None, {}, *({"sidecar.istio.io/inject": v} for v in ("true", "False", "", "YES", "on", "no", 1, None, "İ"))]
+    for ann in annotations:
+        for lab in labels:
+            for spec in (None, {}, {"hostNetwork": True}, {"hostNetwork": "true"}, {"hostNetwork": 1}, "x"):
+                meta = {} if ann is None and lab is None else {"annotations": ann, "labels": lab}
+                yield {"metadata": meta, "spec": spec}
+    yield None
+    yield "pod"
+    yield {"metadata": "m"}
+
+
+def _documents():
+    for pod in _pods():
+        yield {"kind": "Pod", **pod} if isinstance(pod, dict) else {"kind": "Pod", "metadata": pod}
+        yield {"kind": "PodTemplate", "template": pod}
+        yield {"kind": "Deployment", "spec": {"template": pod}}
+        yield {"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": pod}}}}
+        yield {"kind": "Job", "spec": {"template": pod, "jobTemplate": {"spec": {"template": pod}}}}
+    for values in ("global:\n  proxy:\n    includeIPRanges: '*'\n", "global: {proxy: 3}", ": [", "", 7):
+        yield {"kind": "ConfigMap", "data": {"values": values}}
+    yield {"kind": "IstioOperator", "spec": {"values": {"global": {"proxy": {"excludeIPRanges": ""}}}}}
+    yield {"kind": "HelmValues", "global": {"proxy": {"includeInboundPorts": "", "excludeIPRanges": "1.2.3.4/32"}}}
+    yield {"kind": "Deployment", "spec": "s", "global": {"proxy": "p"}}
+    yield {}
+
+
+def test_capture_facts_match_the_rule_preamble(tmp_path):
+    from policylint.lang import Env, compile_rule_files
+
+    rule_file = tmp_path / "probe.rule"
+    rule_file.write_text(PREAMBLE, encoding="utf-8")
+    probe = compile_rule_files([rule_file], use_cache=False).indexes[0]
+    count = 0
+    for data in _documents():
+        count += 1
+        [(_, expected)] = probe.entries(_Doc(data), Env({}, None))
+        facts = cap.capture_facts(_Doc(data), (), data)
+        assert facts["injected"] is expected["injected"], data
+        keys = {k for source in expected["sources"] if isinstance(source, dict) for k in source}
+        assert set(facts["keys"]) == keys, data
+    assert count > 300
+
+
+def test_capture_facts_once_per_document():
+    data = {"kind": "Pod", "metadata": {"annotations": {"a": "1"}}}
+    first = cap.capture_facts(_Doc(data), (), data)
+    assert cap.capture_facts(_Doc(data), (), data) is first
+    twin = {"kind": "Pod", "metadata": {"annotations": {"a": "1"}}}
+    assert cap.capture_facts(_Doc(twin), (), twin) is not first
+    assert cap.capture_facts(_Doc(twin), (), twin) == first
+    assert cap.capture_facts(None, None, "x") == {"injected": True, "keys": {}}
