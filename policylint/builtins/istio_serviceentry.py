@@ -12,6 +12,7 @@ Every function is total: wrong types or malformed strings give None/False/[] and
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Any
@@ -109,6 +110,13 @@ def _network(value: Any):
     """The ipaddress network an Istio address (IP or CIDR, Go-valid) stands for; None when invalid."""
     if not isinstance(value, str):
         return None
+    return _parsed_network(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_network(value: str):
+    """_network() of a string; cached: the same addresses come back in several indexes and rules, and the
+    networks are immutable."""
     if value.count("/") == 1:
         parsed = _go_prefix(value)
         if parsed is None:
@@ -173,7 +181,18 @@ def address_supernets(value: Any) -> list[str]:
     net = _network(value)
     if net is None:
         return []
-    return [str(net.supernet(new_prefix=bits)) for bits in range(0, net.prefixlen)] + [str(net)]
+    # Integer arithmetic: ipaddress's supernet() builds objects and costs microseconds per prefix length.
+    width, addr = net.max_prefixlen, int(net.network_address)
+    text = _ipv4_text if net.version == 4 else _ipv6_text
+    return [f"{text(addr & (((1 << bits) - 1) << (width - bits)))}/{bits}" for bits in range(0, net.prefixlen)] + [str(net)]
+
+
+def _ipv4_text(addr: int) -> str:
+    return f"{addr >> 24}.{addr >> 16 & 255}.{addr >> 8 & 255}.{addr & 255}"
+
+
+def _ipv6_text(addr: int) -> str:
+    return str(ipaddress.IPv6Address(addr))
 
 
 @builtin("addressInNetworks", "the first of the CIDRs/IPs in the list that overlaps the address, or null (invalid entries ignored)")
@@ -377,9 +396,13 @@ def conflict_protocol_key(value: Any) -> str:
 
 
 def _flatten(value: Any, out: list) -> list:
+    """The maps of a nested list, in order (index lookups of several keys give lists of lists)."""
     if isinstance(value, list):
         for item in value:
-            _flatten(item, out)
+            if isinstance(item, dict):
+                out.append(item)
+            elif isinstance(item, list):
+                _flatten(item, out)
     elif isinstance(value, dict):
         out.append(value)
     return out
@@ -400,24 +423,43 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
     """
     if not isinstance(me, dict) or not isinstance(field, str):
         return []
+    # The tests of an entry are independent filters: the cheap value comparison runs first, so the usual
+    # bucket, where every entry agrees with `me`, is one dict lookup per entry.
+    my_scopes = me.get("scopes")
+    if not isinstance(my_scopes, list) or not my_scopes:
+        return []  # `me` sees no namespace: no scope overlaps it (scopesOverlap)
+    my_star = "*" in my_scopes
+    my_ns, my_name = me.get("ns"), me.get("name")
+    ports = field == "ports"
+    mine = me.get(field)
+    if ports and not isinstance(mine, list):
+        return []
     found: list[str] = []
     for entry in _flatten(entries, []):
-        if entry.get("ns") == me.get("ns") and entry.get("name") == me.get("name"):
-            continue
-        if not scopes_overlap(entry.get("scopes"), me.get("scopes")):
-            continue
-        if field == "ports":
-            mine, theirs = me.get("ports"), entry.get("ports")
-            if not isinstance(mine, list) or not isinstance(theirs, list):
+        if ports:
+            theirs = entry.get("ports")
+            if not isinstance(theirs, list):
                 continue
             shared = [p for p in mine if p in theirs and isinstance(p, int)]
-            if not shared or _host_set(entry.get("hosts")) == _host_set(me.get("hosts")):
+            if not shared:
+                continue
+        else:
+            value = entry.get(field)
+            if value is None or value == mine:
+                continue
+        if entry.get("ns") == my_ns and entry.get("name") == my_name:
+            continue
+        scopes = entry.get("scopes")
+        if not isinstance(scopes, list) or not scopes:
+            continue
+        if not my_star and "*" not in scopes and not any(x in my_scopes for x in scopes):
+            continue
+        if ports:
+            if _host_set(entry.get("hosts")) == _host_set(me.get("hosts")):
                 continue
             shown = f"{entry.get('shown')}, port {shared[0]}"
         else:
-            if entry.get(field) is None or entry.get(field) == me.get(field):
-                continue
-            shown = entry.get("shown", entry.get(field))
+            shown = entry.get("shown", value)
         text = f"{_label(entry)} ({_render(shown)})"
         if text not in found:
             found.append(text)
