@@ -227,3 +227,26 @@ def test_capture_facts_once_per_document():
     assert cap.capture_facts(_Doc(twin), (), twin) is not first
     assert cap.capture_facts(_Doc(twin), (), twin) == first
     assert cap.capture_facts(None, None, "x") == {"injected": True, "keys": {}}
+
+
+def test_labels_match_is_the_selector_macro(tmp_path):
+    from policylint.lang import Env, compile_rule_files
+
+    rule_file = tmp_path / "probe.rule"
+    rule_file.write_text(
+        'index probe {\n  kinds: ["*"]\n  key: 0\n'
+        '  value: [sel.all(k, k in labels && string(labels[k]) == string(sel[k])), labelsMatch(sel, labels)]\n}\n',
+        encoding="utf-8")
+    probe = compile_rule_files([rule_file], use_cache=False).indexes[0]
+    values = ["web", "", "1", 1, 1.0, True, None, ["web"], {"a": "b"}]
+    maps = [{}, {"app": "web"}, {"app": "web", "tier": "1"}, {"app": 1}, {"tier": 1}, {"app": None}, {1: "x"},
+            {True: "x"}, {"app": ["web"]}, {"app": {"a": "b"}}]
+    maps += [{"app": v, "tier": w} for v in values for w in values[:4]]
+    odd = [None, "app", 3, ["app"], ["app", "tier"], [0]]
+    count = 0
+    for sel in maps + odd:
+        for labels in maps + odd:
+            [(_, (expected, got))] = probe.entries(_Doc({"sel": sel, "labels": labels}), Env({}, None))
+            assert got is expected, (sel, labels)
+            count += expected
+    assert count > 100
