@@ -672,7 +672,7 @@ _facts_memo: list[tuple[Any, dict]] = []
 @builtin(
     "captureFacts",
     "{injected, keys} of a document, worked out once per document: whether its pod gets a sidecar, and a map"
-    " holding every key of its capture sources (pod template annotations, the values' global.proxy)",
+    " from every key of its capture sources (pod template annotations, the values' global.proxy) to true",
     context="document",
 )
 def capture_facts(doc: Any, path: Any, obj: Any) -> dict:
@@ -766,13 +766,8 @@ def _capture_facts(doc: Any, obj: Any) -> dict:
                 values = values.get("global")
                 if type(values) is dict:
                     sources.append(values.get("proxy"))
-    sources = [source for source in sources if type(source) is dict]
-    if not sources:
-        keys: dict = {}
-    elif len(sources) == 1:
-        keys = sources[0]  # only its keys are read
-    else:
-        keys = {}
-        for source in sources:
-            keys.update(source)
+    keys: dict = {}
+    for source in sources:
+        if type(source) is dict:
+            keys.update(dict.fromkeys(source, True))
     return {"injected": injected, "keys": keys}
