@@ -140,17 +140,36 @@ def _elements(value: Any) -> list[str] | None:
     return value.split(",")
 
 
-def _valid(value: Any) -> list[tuple[str, tuple[int, int, int]]]:
-    """(text, prefix) for every element that parses; "*" gives []."""
+# The same few range lists come back in every rule of every pod: parsed lists and verdicts are kept per string
+# (bounded; a full cache is simply emptied). Cached lists are tuples: callers only iterate them.
+_CACHE_LIMIT = 4096
+_valid_cache: dict[str, tuple] = {}
+_problem_cache: dict[tuple[str, bool], str | None] = {}
+
+
+def _valid(value: Any) -> tuple[tuple[str, tuple[int, int, int]], ...]:
+    """(text, prefix) for every element that parses; "*" gives ()."""
+    if type(value) is not str:
+        return _parse_valid(value)
+    found = _valid_cache.get(value)
+    if found is None:
+        found = _parse_valid(value)
+        if len(_valid_cache) >= _CACHE_LIMIT:
+            _valid_cache.clear()
+        _valid_cache[value] = found
+    return found
+
+
+def _parse_valid(value: Any) -> tuple[tuple[str, tuple[int, int, int]], ...]:
     elements = _elements(value)
     if not elements or value == "*":
-        return []
+        return ()
     found = []
     for element in elements:
         prefix = _parse_prefix(element)
         if prefix is not None:
             found.append((element, prefix))
-    return found
+    return tuple(found)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -221,6 +240,21 @@ _NON_PUBLIC = [
 @builtin("ipRangesProblem", "why the sidecar injector rejects an IP range list (allowStar: \"*\" alone is accepted), null when it accepts it")
 def ip_ranges_problem(value: Any, allow_star: Any) -> str | None:
     """The injector's ValidateIncludeIPRanges (allowStar) / ValidateExcludeIPRanges; None when accepted."""
+    if type(value) is not str:
+        return _ip_ranges_problem(value, allow_star)
+    key = (value, allow_star is True)
+    try:
+        return _problem_cache[key]
+    except KeyError:
+        pass
+    problem = _ip_ranges_problem(value, allow_star)
+    if len(_problem_cache) >= _CACHE_LIMIT:
+        _problem_cache.clear()
+    _problem_cache[key] = problem
+    return problem
+
+
+def _ip_ranges_problem(value: Any, allow_star: Any) -> str | None:
     elements = _elements(value)
     if elements is None:
         return None if value is None else "the value is not a string"
