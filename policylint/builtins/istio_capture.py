@@ -648,13 +648,18 @@ _CAPTURE_BY_LOCAL = {name.split("/", 1)[1].lower(): name for name in ANNOTATIONS
 _CAPTURE_BY_LOCAL["interceptionmode"] = "sidecar.istio.io/interceptionMode"
 
 
+# istioAnnotation()'s answers, built once: rules read them and never change them.
+_ANNOTATION_INFO = {
+    name: {"name": name, "kinds": list(kinds), "status": status, "deprecated": deprecated, "replacement": replacement}
+    for name, (kinds, status, deprecated, replacement) in ANNOTATIONS.items()
+}
+
+
 @builtin("istioAnnotation", "{name, kinds, status, deprecated, replacement} of an annotation Istio defines, null otherwise")
 def istio_annotation(name: Any) -> dict | None:
     if not isinstance(name, str) or name not in ANNOTATIONS:
         return None
-    kinds, status, deprecated, replacement = ANNOTATIONS[name]
-    return {"name": name, "kinds": list(kinds), "status": status, "deprecated": deprecated,
-            "replacement": replacement}
+    return _ANNOTATION_INFO[name]
 
 
 @builtin("isIstioAnnotationName", "true when istioctl analyze treats the annotation name as Istio's")
