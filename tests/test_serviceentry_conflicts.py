@@ -104,3 +104,32 @@ def test_address_supernets_match_ipaddress():
         values.append(str(ipaddress.IPv6Address((0xFFFF << 32) | rng.getrandbits(32))))
     for value in values:
         assert address_supernets(value) == reference_supernets(value), value
+
+
+def test_shared_buckets_match_the_reference():
+    """Index buckets are shared list objects that serviceEntryConflicts summarises once per field: queries on
+    the same buckets, with buckets growing in between (as while an index is built), give the reference answers."""
+    rng = random.Random(11)
+    pick = rng.choice
+    pool = []
+    for _ in range(40):
+        bucket = [_entry(rng) for _ in range(rng.randint(0, 8))]
+        if rng.random() < 0.5:  # the usual bucket: every entry agrees on the compared fields
+            for entry in bucket:
+                entry.update(protocol="TCP", resolution="DNS", location="MESH_EXTERNAL")
+        pool.append(bucket)
+    for _ in range(20000):
+        roll = rng.random()
+        if roll < 0.4:
+            entries = pick(pool)
+        elif roll < 0.8:
+            entries = [pick(pool) for _ in range(rng.randint(0, 3))]
+        else:
+            entries = [[pick(pool) for _ in range(rng.randint(0, 2))] for _ in range(rng.randint(0, 2))]
+        if rng.random() < 0.05:
+            pick(pool).append(_entry(rng) if rng.random() < 0.9 else pick([None, "x", ["y"]]))
+        me = _entry(rng)
+        if rng.random() < 0.5:
+            me.update(protocol="TCP", resolution="DNS", location="MESH_EXTERNAL")
+        field = rng.choice(["protocol", "resolution", "location", "addresses", "ports"])
+        assert service_entry_conflicts(entries, me, field) == reference_conflicts(entries, me, field), (entries, me, field)

@@ -58,16 +58,30 @@ _TYPE_NAMES = {str: "string", int: "int", float: "float", bool: "bool", type(Non
 
 @builtin("lookup", "the values an `index` block stored under `key` (a list, empty when none)", context="env")
 def lookup(env, name, key):
-    from policylint.lang.runtime import NO_KEY, index_key
-
-    key = index_key(key)
-    if key is NO_KEY or type(name) is not str:
+    if type(key) in (list, dict):  # other keys are stored as they are
+        rt = _runtime or _load_runtime()
+        key = rt.index_key(key)
+        if key is rt.NO_KEY:
+            return []
+    if type(name) is not str:
         return []
     try:
         found = env.lookup(name, key)
     except TypeError:
         return []
     return found if type(found) is list else list(found or ())
+
+
+_runtime = None
+
+
+def _load_runtime():
+    """policylint.lang.runtime, imported on first use (it imports this module)."""
+    global _runtime
+    from policylint.lang import runtime
+
+    _runtime = runtime
+    return runtime
 
 
 @builtin("fileOf", "the file an index value (a document's data) was loaded from; null if unknown", context="env")

@@ -5,6 +5,7 @@ Regular expressions are anchored with `\\Z` (Go's `$` does not match before a tr
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import builtin
 
@@ -44,9 +45,15 @@ def is_wildcard_host(s) -> bool:
 def wildcard_parents(host):
     if type(host) is not str or not host:
         return None
+    return list(_wildcard_parents(host))
+
+
+@lru_cache(maxsize=4096)
+def _wildcard_parents(host: str) -> tuple:
+    """Cached per host: the same hosts come back in every rule and index that walks wildcard parents."""
     labels = (host[:-1] if host.endswith(".") else host).split(".")
     out = ["*." + ".".join(labels[i:]) for i in range(1, len(labels))]
-    return [h for h in out if h != host]
+    return tuple(h for h in out if h != host)
 
 
 def _subset(host: str, pattern: str) -> bool:

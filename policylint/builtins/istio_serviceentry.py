@@ -441,7 +441,8 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
     if ports and not isinstance(mine, list):
         return []
     found: list[str] = []
-    for entry in _flatten(entries, []):
+    candidates = _flatten(entries, []) if ports else _differing(entries, field, mine, [])
+    for entry in candidates:
         if ports:
             theirs = entry.get("ports")
             if not isinstance(theirs, list):
@@ -470,6 +471,57 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
         if text not in found:
             found.append(text)
     return found
+
+
+def _differing(value: Any, field: str, mine: Any, out: list) -> list:
+    """_flatten(), leaving out every index bucket whose entries all agree with `mine` on `field` (or leave it
+    unset): those can never conflict, and most buckets are like that."""
+    if isinstance(value, list):
+        if value and type(value[0]) is dict:
+            values = _bucket_values(value, field)
+            if values is not None and (not values or (type(mine) is str and len(values) == 1 and mine in values)):
+                return out
+        for item in value:
+            if isinstance(item, dict):
+                out.append(item)
+            elif isinstance(item, list):
+                _differing(item, field, mine, out)
+    elif isinstance(value, dict):
+        out.append(value)
+    return out
+
+
+# (id(bucket), field) -> (bucket, its length, the set of its string values or None). An index bucket is one
+# list object shared by every lookup of its key, so its values are collected once per field; holding the list
+# keeps its id from being reused, and the length catches a bucket that grew since.
+_bucket_memo: dict[tuple[int, str], tuple[list, int, frozenset | None]] = {}
+_BUCKET_MEMO_LIMIT = 8192
+
+
+def _bucket_values(bucket: list, field: str) -> frozenset | None:
+    """The distinct non-null values of `field` in a list of maps when they are all strings; None when the list
+    holds anything else (then it is scanned entry by entry)."""
+    key = (id(bucket), field)
+    hit = _bucket_memo.get(key)
+    if hit is not None and hit[0] is bucket and hit[1] == len(bucket):
+        return hit[2]
+    values: set | None = set()
+    for entry in bucket:
+        if type(entry) is not dict:
+            values = None
+            break
+        value = entry.get(field)
+        if value is None:
+            continue
+        if type(value) is not str:
+            values = None
+            break
+        values.add(value)
+    summary = frozenset(values) if values is not None else None
+    if len(_bucket_memo) >= _BUCKET_MEMO_LIMIT:
+        _bucket_memo.clear()
+    _bucket_memo[key] = (bucket, len(bucket), summary)
+    return summary
 
 
 def _host_set(hosts: Any) -> frozenset:

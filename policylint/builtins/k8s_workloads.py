@@ -73,9 +73,15 @@ def _labels_match(selector: Any, labels: Any) -> bool:
     return all(contains(labels, k) and fmt(index(labels, k)) == fmt(index(selector, k)) for k in iterate(selector))
 
 
-def _fmt(value: Any) -> str:
-    global _fmt
-    from policylint.lang.runtime import fmt  # imported on first use: the language imports this package
+_runtime_fmt = None
 
-    _fmt = fmt
-    return fmt(value)
+
+def _fmt(value: Any) -> str:
+    """The language's rendering (`string()`); policylint.lang.runtime is imported on first use (the language
+    imports this package)."""
+    global _runtime_fmt
+    if _runtime_fmt is None:
+        from policylint.lang.runtime import fmt
+
+        _runtime_fmt = fmt
+    return _runtime_fmt(value)
