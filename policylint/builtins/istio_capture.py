@@ -147,6 +147,25 @@ _valid_cache: dict[str, tuple] = {}
 _problem_cache: dict[tuple[str, bool], str | None] = {}
 
 
+_result_cache: dict[tuple, Any] = {}
+
+
+def _cached(fn, *args):
+    """fn(*args), remembered when every argument is a string or null (a list result is copied out)."""
+    for arg in args:
+        if arg is not None and type(arg) is not str:
+            return fn(*args)
+    key = (fn, args)
+    try:
+        result = _result_cache[key]
+    except KeyError:
+        result = fn(*args)
+        if len(_result_cache) >= _CACHE_LIMIT:
+            _result_cache.clear()
+        _result_cache[key] = result
+    return list(result) if type(result) is list else result
+
+
 def _valid(value: Any) -> tuple[tuple[str, tuple[int, int, int]], ...]:
     """(text, prefix) for every element that parses; "*" gives ()."""
     if type(value) is not str:
@@ -327,6 +346,10 @@ def ip_ranges(value: Any) -> list[str]:
 
 @builtin("ipRangesHostBits", "the prefixes of an IP range list that have host bits set")
 def ip_ranges_host_bits(value: Any) -> list[str]:
+    return _cached(_ip_ranges_host_bits, value)
+
+
+def _ip_ranges_host_bits(value: Any) -> list[str]:
     return [text for text, prefix in _valid(value) if _network(prefix) != prefix]
 
 
@@ -365,6 +388,10 @@ def _redundant_pairs(value: Any) -> list[tuple[int, str, str]]:
 
 @builtin("ipRangesRedundant", "[[inner, outer], ...]: prefixes of a list equal to or inside another one")
 def ip_ranges_redundant(value: Any) -> list[list[str]]:
+    return _cached(_ip_ranges_redundant, value)
+
+
+def _ip_ranges_redundant(value: Any) -> list[list[str]]:
     return [[inner, outer] for _, inner, outer in _redundant_pairs(value)]
 
 
@@ -379,6 +406,10 @@ def ip_ranges_deduplicated(value: Any) -> str | None:
 
 @builtin("ipRangesFamilies", "the address families istio-iptables gets rules for: [4], [6] or [4, 6] (\"*\" is both)")
 def ip_ranges_families(value: Any) -> list[int]:
+    return _cached(_ip_ranges_families, value)
+
+
+def _ip_ranges_families(value: Any) -> list[int]:
     if value == "*":
         return [4, 6]
     return sorted({prefix[0] for _, prefix in _valid(value)})
@@ -386,6 +417,10 @@ def ip_ranges_families(value: Any) -> list[int]:
 
 @builtin("ipRangesMapped", "the IPv4-mapped IPv6 prefixes (::ffff:a.b.c.d/n) of an IP range list")
 def ip_ranges_mapped(value: Any) -> list[str]:
+    return _cached(_ip_ranges_mapped, value)
+
+
+def _ip_ranges_mapped(value: Any) -> list[str]:
     return [text for text, prefix in _valid(value) if _is_mapped(prefix)]
 
 
@@ -408,6 +443,10 @@ def ip_ranges_unmapped(value: Any) -> str | None:
 
 @builtin("ipRangesShadowed", "the include prefixes that the exclude list covers completely")
 def ip_ranges_shadowed(include: Any, exclude: Any) -> list[str]:
+    return _cached(_ip_ranges_shadowed, include, exclude)
+
+
+def _ip_ranges_shadowed(include: Any, exclude: Any) -> list[str]:
     holes = _spans_of(exclude, star_means_all=False)
     if not holes:
         return []
@@ -416,6 +455,10 @@ def ip_ranges_shadowed(include: Any, exclude: Any) -> list[str]:
 
 @builtin("ipRangesOutside", "the exclude prefixes that share no address with an explicit include list (\"*\" or null include gives [])")
 def ip_ranges_outside(exclude: Any, include: Any) -> list[str]:
+    return _cached(_ip_ranges_outside, exclude, include)
+
+
+def _ip_ranges_outside(exclude: Any, include: Any) -> list[str]:
     if not isinstance(include, str) or include == "*":
         return []
     captured = _merge(_spans_of(include))
@@ -437,6 +480,10 @@ def ip_ranges_uncaptured(include: Any, exclude: Any, cidrs: Any) -> list[str]:
 
 @builtin("ipRangesPublic", "the prefixes of an IP range list that reach public address space (\"*\" gives [\"*\"])")
 def ip_ranges_public(value: Any) -> list[str]:
+    return _cached(_ip_ranges_public, value)
+
+
+def _ip_ranges_public(value: Any) -> list[str]:
     if value == "*":
         return ["*"]
     return [text for text, prefix in _valid(value) if _subtract([_span(prefix)], _NON_PUBLIC)]

@@ -250,3 +250,22 @@ def test_labels_match_is_the_selector_macro(tmp_path):
             assert got is expected, (sel, labels)
             count += expected
     assert count > 100
+
+
+def test_cached_range_builtins_give_fresh_equal_answers():
+    values = [None, "", "*", "10.0.0.1/24,10.0.0.0/8", "10.0.0.0/8,10.0.0.0/8", "::ffff:10.0.0.0/104,8.8.8.0/24",
+              "1.2.3.4", 3, ["10.0.0.0/8"]]
+    single = [(cap.ip_ranges_host_bits, cap._ip_ranges_host_bits), (cap.ip_ranges_redundant, cap._ip_ranges_redundant),
+              (cap.ip_ranges_families, cap._ip_ranges_families), (cap.ip_ranges_mapped, cap._ip_ranges_mapped),
+              (cap.ip_ranges_public, cap._ip_ranges_public)]
+    pairs = [(cap.ip_ranges_shadowed, cap._ip_ranges_shadowed), (cap.ip_ranges_outside, cap._ip_ranges_outside)]
+    for value in values:
+        for cached, plain in single:
+            first = cached(value)
+            assert first == plain(value) == cached(value)
+            if isinstance(first, list):
+                first.append("changed")
+                assert cached(value) == plain(value)
+        for other in values:
+            for cached, plain in pairs:
+                assert cached(value, other) == plain(value, other) == cached(value, other)
