@@ -435,6 +435,10 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
     if not isinstance(my_scopes, list) or not my_scopes:
         return []  # `me` sees no namespace: no scope overlaps it (scopesOverlap)
     my_star = "*" in my_scopes
+    try:
+        my_set = frozenset(my_scopes)  # membership by hash: the same answers as `in` on the list for these values
+    except TypeError:  # an unhashable scope (not from serviceEntryScopes): compare one by one
+        my_set = None
     my_ns, my_name = me.get("ns"), me.get("name")
     ports = field == "ports"
     mine = me.get(field)
@@ -459,8 +463,16 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
         scopes = entry.get("scopes")
         if not isinstance(scopes, list) or not scopes:
             continue
-        if not my_star and "*" not in scopes and not any(x in my_scopes for x in scopes):
-            continue
+        if not my_star and "*" not in scopes:
+            if my_set is not None:
+                try:
+                    if my_set.isdisjoint(scopes):
+                        continue
+                except TypeError:
+                    if not any(x in my_scopes for x in scopes):
+                        continue
+            elif not any(x in my_scopes for x in scopes):
+                continue
         if ports:
             if _host_set(entry.get("hosts")) == _host_set(me.get("hosts")):
                 continue
