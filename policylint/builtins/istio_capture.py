@@ -762,11 +762,14 @@ _facts_memo: list[tuple[Any, dict]] = []
     context="document",
 )
 def capture_facts(doc: Any, path: Any, obj: Any) -> dict:
-    for entry in _facts_memo:
+    memo = _facts_memo
+    entry = memo[0] if memo else None  # the newest: the CAP rules ask about a document in a row
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    for entry in memo:
         if entry[0] is obj:
             return entry[1]
     facts = _capture_facts(doc, obj)
-    memo = _facts_memo
     memo.insert(0, (obj, facts))  # list operations are atomic under the GIL; a lost entry costs a rerun
     if len(memo) > _FACTS_MEMO_SIZE:
         del memo[_FACTS_MEMO_SIZE:]

@@ -928,7 +928,8 @@ def _config_crd_paths(config: Any) -> tuple[str, ...]:
 )
 def schema_violations_builtin(env, obj):
     try:
-        paths = _crd_paths(env)
+        last = _last_crd_paths
+        paths = last[1] if last[0] is getattr(env, "config", None) and last[0] is not None else _crd_paths(env)
         entry = _memo[0] if _memo else None  # the newest: the seven structure rules ask about a document in a row
         if entry is not None and entry[0] is obj and entry[1] == paths:
             return entry[2]
