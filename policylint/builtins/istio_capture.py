@@ -52,6 +52,10 @@ Rule-callable builtins (registered with `@builtin` under these names):
     unknownIstioAnnotation(name, closedPrefixes)
                                       null when the name is known or not checked; "" when it is unknown inside a
                                       fully known namespace; the known name it most likely means otherwise
+    captureFacts(self)                {injected, keys}, once per document (memoised by identity): whether the pod
+                                      gets a sidecar (hostNetwork, sidecar.istio.io/inject), and every key of the
+                                      capture sources mapped to true, so a CAP rule can skip a document that
+                                      carries none of the keys it reads with an inline lookup
 """
 from __future__ import annotations
 
