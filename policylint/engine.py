@@ -87,12 +87,13 @@ class IndexStore:
         if isinstance(key, list):
             key = _freeze(key)
         try:
-            return self._tables.get(name, {}).get(key, _EMPTY)
+            return self._tables.get(name, _NO_TABLE).get(key, _EMPTY)
         except TypeError:  # unhashable key (a map): nothing can be stored under it
             return _EMPTY
 
 
 _EMPTY: list = []
+_NO_TABLE: dict = {}
 _NOTHING = KindPlan((), (), ())
 
 
