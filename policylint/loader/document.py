@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..objects import kind_key, split_api_version
 from .embedded import Embedded, apply_transform, embed
 from .problems import Problem
 from .suppress import NO_SUPPRESSIONS, Suppressions
@@ -49,9 +50,8 @@ class Document:
         self.kind = kind if kind is not None else _text(data, "kind")
         self.namespace = _text(metadata, "namespace")
         self.name = _text(metadata, "name")
-        version = self.api_version or ""
-        self.group = version.rpartition("/")[0] if "/" in version else ""
-        self.kind_key = f"{self.group}/{self.kind}" if self.group else (self.kind or "")
+        self.group = split_api_version(self.api_version)[0]
+        self.kind_key = kind_key(self.group, self.kind)
 
     def __repr__(self) -> str:
         where = f"{self.file}#{self.index}" + (f"[{self.item}]" if self.item is not None else "")
