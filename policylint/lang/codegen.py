@@ -200,14 +200,16 @@ def _for(fb: FunctionBuilder, step: ast.ForStep, scope: dict):
     value_var = fb.fresh(f"v_{names[-1]}_")
     if len(names) == 1 and isinstance(iterable, ast.ListLit) and any(fb.has_path(i, scope) for i in iterable.items):
         # A list literal of path expressions: iterate (path, value) pairs and skip missing (null) entries.
-        pairs = []
+        pairs, needs_fix = [], False
         for item in iterable.items:
             value = fb.atom(fb.value(item, scope))
             path = fb.path_of(item, scope)
-            pairs.append(f"({path.render() if path is not None and path.exact else '()'}, {value})")
+            exact = path is not None and path.exact
+            needs_fix = needs_fix or (exact and path.needs_fix)
+            pairs.append(f"({path.render_raw() if exact else '()'}, {value})")
         path_var = fb.fresh("_p")
         header = f"for {path_var}, {value_var} in ({', '.join(pairs)},):"
-        return header, {names[0]: Binding(py=value_var, path=PathDesc(path_var))}, [
+        return header, {names[0]: Binding(py=value_var, path=PathDesc(path_var, needs_fix=needs_fix))}, [
             f"if {value_var} is None:", "    continue"]
     if len(names) == 1 and isinstance(iterable, ast.Name) and isinstance(scope.get(iterable.name), Binding) \
             and scope[iterable.name].elem_paths is not None:
@@ -235,8 +237,8 @@ def _let(fb: FunctionBuilder, step: ast.LetStep, scope: dict, lazy: bool) -> Bin
     node = step.value
     if _is_path_conditional(fb, node, scope):
         # The value and its path both depend on the condition: compute them together, now.
-        value_var, path_var = _conditional_value_and_path(fb, node, scope, step.name)
-        return Binding(py=value_var, path=PathDesc(path_var))
+        value_var, path_var, needs_fix = _conditional_value_and_path(fb, node, scope, step.name)
+        return Binding(py=value_var, path=PathDesc(path_var, needs_fix=needs_fix))
     if isinstance(node, ast.ListLit) and any(fb.has_path(item, scope) for item in node.items):
         values, paths = [], []
         for item in node.items:
@@ -259,20 +261,24 @@ def _is_path_conditional(fb: FunctionBuilder, node, scope: dict) -> bool:
         for branch in (node.then, node.otherwise))
 
 
-def _conditional_value_and_path(fb: FunctionBuilder, node, scope: dict, name: str) -> tuple[str, str]:
+def _conditional_value_and_path(fb: FunctionBuilder, node, scope: dict, name: str) -> tuple[str, str, bool]:
+    """(value variable, path variable, whether the path must be made concrete when a hit uses it)."""
     test = fb.test(node.test, scope)
     value_var, path_var = fb.fresh(f"v_{name}_"), fb.fresh("_p")
+    needs_fix = False
     for header, branch in ((f"if {test}:", node.then), ("else:", node.otherwise)):
         def compute(b=branch):
             if _is_path_conditional(fb, b, scope):
                 return _conditional_value_and_path(fb, b, scope, name)
-            return fb.value(b, scope), fb.path_of(b, scope).render()
-        lines, (value, path) = fb.capture(compute)
+            path = fb.path_of(b, scope)
+            return fb.value(b, scope), path.render_raw(), path.needs_fix
+        lines, (value, path, fix) = fb.capture(compute)
+        needs_fix = needs_fix or fix
         fb.emit(header)
         fb.splice(lines)
         fb.emit(f"    {value_var} = {value}")
         fb.emit(f"    {path_var} = {path}")
-    return value_var, path_var
+    return value_var, path_var, needs_fix
 
 
 def _message(fb: FunctionBuilder, template: ast.Template | None, scope: dict) -> str:

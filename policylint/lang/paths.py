@@ -24,9 +24,14 @@ class PathDesc:
         return PathDesc(self.base, self.segs + (seg,), True, self.needs_fix or needs_fix)
 
     def render(self) -> str:
-        tup = "(" + ", ".join(self.segs) + ("," if len(self.segs) == 1 else "") + ")"
-        text = tup if self.base is None else self.base if not self.segs else f"{self.base} + {tup}"
+        text = self.render_raw()
         return f"_fix_path(data, {text})" if self.needs_fix else text
+
+    def render_raw(self) -> str:
+        """The tuple expression without `_fix_path`: for paths stored now and made concrete only for a hit
+        (`_fix_path` walks the whole path again, so fixing late gives the same result)."""
+        tup = "(" + ", ".join(self.segs) + ("," if len(self.segs) == 1 else "") + ")"
+        return tup if self.base is None else self.base if not self.segs else f"{self.base} + {tup}"
 
 
 ROOT = PathDesc()
