@@ -1188,9 +1188,20 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(bench.cwd, ignore_errors=True)
 
 
+
+def _profile_into(res: dict, bench, base, big) -> None:
+    """The --profile breakdown (and the 10k-vs-20k scaling per rule when the big corpus is in the run)."""
+    prof = bench.profile(base, big)
+    res["profile"] = prof
+    print_breakdown(prof)
+    if big is not None:
+        res["scaling"] = bench.scaling(base, big)
+        print_scaling(res["scaling"])
+
 def run(bench: Bench, args, res: dict) -> int:
     base, stats10 = bench.corpus(args.docs)
     res["corpus10"] = stats10
+    big = None
     if not args.no_scale:
         big, stats20 = bench.corpus(2 * args.docs)
         res["corpus20"] = stats20
@@ -1204,12 +1215,7 @@ def run(bench: Bench, args, res: dict) -> int:
     bench.log(f"{len(inv['rules'])} rules ({len(inv['active'])} on by default; enabling {inactive or 'none'}), "
               f"{len(inv['indexes'])} indexes")
     if args.profile_only:
-        prof = bench.profile(base, big if "corpus20" in res else None)
-        res["profile"] = prof
-        print_breakdown(prof)
-        if "corpus20" in res:
-            res["scaling"] = bench.scaling(base, big)
-            print_scaling(res["scaling"])
+        _profile_into(res, bench, base, big)
         _dump(res, args)
         return 0
     # Warm the OS file cache for both corpora (not timed).
@@ -1229,12 +1235,7 @@ def run(bench: Bench, args, res: dict) -> int:
     rows, _ = build_table(res, args)
     report(res, rows, args)
     if args.profile:
-        prof = bench.profile(base, big if "corpus20" in res else None)
-        res["profile"] = prof
-        print_breakdown(prof)
-        if "corpus20" in res:
-            res["scaling"] = bench.scaling(base, big)
-            print_scaling(res["scaling"])
+        _profile_into(res, bench, base, big)
     _dump(res, args)
     return 0 if all(r[-1] != "FAIL" for r in rows) else 1
 
