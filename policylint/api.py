@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .config import Config, ConfigError
 from .engine import ActiveRule, Engine, FileOutcome
+from .indexes import EMPTY_CONTEXT, PreparedContext
 from .model import LintReport, RuleInfo, Severity, Summary
 
 BUILTIN_RULES_DIRS = (
@@ -174,16 +175,26 @@ class Linter:
         return self._report([outcome], files=1)
 
     def lint_objects(self, objects: Iterable[Mapping[str, Any]], *, context_objects: Iterable[Mapping] = (),
-                     source: str = "<object>") -> LintReport:
+                     context: PreparedContext | None = None, source: str = "<object>") -> LintReport:
+        """Lint decoded objects together. Cross-resource rules also see the context: `context_objects`, or the
+        same objects indexed once by `prepare_context` (faster when many calls share them). A context object
+        that is the same resource (group, kind, namespace, name) as a linted object is replaced by it."""
         from .objects import ObjectDocument
 
         docs = [ObjectDocument(obj, source, i) for i, obj in enumerate(objects)]
-        context = [ObjectDocument(obj, "<context>", i) for i, obj in enumerate(context_objects)]
-        outcome = self.engine.process_file(docs, ())
-        return self._report([outcome], files=0, context=context)
+        if context is None:
+            context = self.prepare_context(context_objects) if context_objects else EMPTY_CONTEXT
+        findings, skipped = self.engine.lint_documents(docs, context)
+        return LintReport(tuple(findings), Summary(files=0, documents=len(docs), skipped=skipped))
 
-    def _report(self, outcomes: list[FileOutcome], *, files: int, context: Iterable = ()) -> LintReport:
-        findings = self.engine.finish(outcomes, context)
+    def prepare_context(self, objects: Iterable[Mapping[str, Any]]) -> PreparedContext:
+        """Index context objects once, for `lint_objects(..., context=...)`; they are never reported on."""
+        from .objects import ObjectDocument
+
+        return self.engine.prepare_context(ObjectDocument(obj, "<context>", i) for i, obj in enumerate(objects))
+
+    def _report(self, outcomes: list[FileOutcome], *, files: int) -> LintReport:
+        findings = self.engine.finish(outcomes)
         summary = Summary(
             files=files,
             documents=sum(o.documents for o in outcomes),

@@ -12,8 +12,9 @@ that cross-resource rules see every document of the run:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping
 
+from .indexes import EMPTY_CONTEXT, IndexStore, LazyIndexStore, Origin, PreparedContext, freeze, identity
 from .model import Finding, Resource, Severity, render_path
 
 IGNORE_ANNOTATION = "policylint.io/ignore"
@@ -28,13 +29,6 @@ class ActiveRule:
     rule: Any  # policylint.lang.CompiledRule
     severity: Severity
     params: Mapping[str, Any]
-
-
-class Origin(NamedTuple):
-    """Where an index value came from, for `fileOf()` / `lineOf()` (the value may be a copy from a worker)."""
-
-    file: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,47 +52,7 @@ class FileOutcome:
     parse_errors: int = 0
 
 
-class IndexStore:
-    """Lookup tables declared by `index` blocks; keys compare by value, results keep input order."""
-
-    def __init__(self, entries: Iterable = ()) -> None:
-        self._tables: dict[str, dict] = {}
-        self._origins: dict[int, Origin] = {}
-        self.extend(entries)
-
-    def extend(self, entries: Iterable) -> None:
-        tables, origins = self._tables, self._origins
-        for name, key, value, origin in entries:
-            table = tables.get(name)
-            if table is None:
-                table = tables[name] = {}
-            bucket = table.get(key)
-            if bucket is None:
-                table[key] = [value]
-            else:
-                bucket.append(value)
-            if type(value) is dict:
-                origins[id(value)] = origin
-
-    def document_of(self, data) -> Origin | None:
-        return self._origins.get(id(data))
-
-    def lookup(self, name: str, key) -> list:
-        if isinstance(key, list):
-            key = _freeze(key)
-        try:
-            return self._tables.get(name, _NO_TABLE).get(key, _EMPTY)
-        except TypeError:  # unhashable key (a map): nothing can be stored under it
-            return _EMPTY
-
-
-_EMPTY: list = []
-_NO_TABLE: dict = {}
 _NOTHING = KindPlan((), (), ())
-
-
-def _freeze(key):
-    return tuple(_freeze(k) for k in key) if isinstance(key, list) else key
 
 
 class Engine:
@@ -118,6 +72,7 @@ class Engine:
         for index in ruleset.indexes:
             for kind in index.kinds:
                 self._indexes.setdefault(kind, []).append(index)
+        self._index_named = {index.name: index for index in ruleset.indexes}
         self.kinds = frozenset(self._local) | frozenset(self._cross) | frozenset(self._indexes)
         self._plans: dict[str, KindPlan | None] = {}
 
@@ -171,7 +126,7 @@ class Engine:
         origin = Origin(doc.file, doc.line)
         for index in indexes:
             try:
-                entries = [(index.name, _freeze(key), value, origin) for key, value in index.entries(doc, self.env)]
+                entries = [(index.name, freeze(key), value, origin) for key, value in index.entries(doc, self.env)]
             except Exception as exc:  # noqa: BLE001 - see process_file()
                 out.findings.append(rule_failure(f"index {index.name}", doc, exc))
                 continue
@@ -179,16 +134,7 @@ class Engine:
 
     # -- phase 2 -------------------------------------------------------------------------------------------
 
-    def context_entries(self, documents: Iterable) -> list:
-        """Index entries of context objects (they feed lookups but report nothing, not even a failure)."""
-        out = FileOutcome()
-        for doc in documents:
-            plan = self.plan(doc.kind_key)
-            if plan is not None and plan.indexes:
-                self._index(doc, plan.indexes, out)
-        return out.index_entries
-
-    def cross_findings(self, documents: Iterable, store: IndexStore) -> list[Finding]:
+    def cross_findings(self, documents: Iterable, store: IndexStore | LazyIndexStore) -> list[Finding]:
         """Run the lookup rules on the kept documents against the run's merged indexes."""
         from .lang import Env
 
@@ -205,9 +151,9 @@ class Engine:
                     findings.extend(self.findings(ar, doc, hits))
         return findings
 
-    def finish(self, outcomes: list[FileOutcome], context_documents: Iterable = ()) -> list[Finding]:
+    def finish(self, outcomes: list[FileOutcome]) -> list[Finding]:
         """Phase 2 in this process: merge the indexes, run the lookup rules, sort every finding."""
-        store = IndexStore(self.context_entries(context_documents))
+        store = IndexStore()
         for outcome in outcomes:
             store.extend(outcome.index_entries)
         findings: list[Finding] = []
@@ -216,6 +162,73 @@ class Engine:
             findings.extend(self.cross_findings(outcome.kept, store))
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+    # -- a few documents on their own (admission) -----------------------------------------------------------
+
+    def prepare_context(self, documents: Iterable) -> PreparedContext:
+        """Index context documents once for many `lint_documents` calls (they report nothing, not even a
+        failure)."""
+        entries: list = []
+        count = 0
+        for doc in documents:
+            count += 1
+            plan = self.plan(doc.kind_key)
+            if plan is None or not plan.indexes:
+                continue
+            out = FileOutcome()
+            self._index(doc, plan.indexes, out)
+            owner = identity(doc)
+            entries.extend((*entry, owner) for entry in out.index_entries)
+        return PreparedContext(entries, count)
+
+    def lint_documents(self, documents: list, context: PreparedContext = EMPTY_CONTEXT) -> tuple[list, int]:
+        """(sorted findings, documents no rule reads) of `documents` linted together over `context`: the same
+        findings as one run over both, but indexes are built only when a rule looks them up."""
+        findings: list[Finding] = []
+        kept = []
+        skipped = 0
+        env = self.env
+        for doc in documents:
+            plan = self.plan(doc.kind_key)
+            if plan is None:
+                skipped += 1
+                continue
+            for check, params, ar in plan.local:
+                try:
+                    hits = check(doc, params, env)
+                except Exception as exc:  # noqa: BLE001 - see process_file()
+                    findings.append(rule_failure(ar.rule.id, doc, exc))
+                    continue
+                if hits:
+                    findings.extend(self.findings(ar, doc, hits))
+            if plan.cross:
+                kept.append(doc)
+        if kept:
+            failures: list[Finding] = []
+            store = LazyIndexStore(lambda name, docs: self._entries_of(name, docs, failures), documents, context)
+            findings.extend(self.cross_findings(kept, store))
+            findings.extend(failures)
+        findings.sort(key=lambda f: f.sort_key)
+        return findings, skipped
+
+    def _entries_of(self, name: str, documents: list, failures: list) -> list:
+        """(key, value, Origin) of index `name` over `documents`; a failure becomes PL012 in `failures`."""
+        index = self._index_named.get(name)
+        entries: list = []
+        if index is None:
+            return entries
+        for doc in documents:
+            plan = self.plan(doc.kind_key)
+            if plan is None or index not in plan.indexes:
+                continue
+            try:
+                pairs = index.entries(doc, self.env)
+            except Exception as exc:  # noqa: BLE001 - see process_file()
+                failures.append(rule_failure(f"index {index.name}", doc, exc))
+                continue
+            origin = Origin(doc.file, doc.line)
+            entries.extend((freeze(key), value, origin) for key, value in pairs)
+        return entries
 
     # -- findings ------------------------------------------------------------------------------------------
 

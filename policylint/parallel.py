@@ -45,7 +45,7 @@ def _size(source) -> int:
 def process_in_workers(engine, sources: list, jobs: int, progress=None, first: list = ()) -> tuple[list, dict]:
     """(findings of every phase, counts) for `sources`, using up to `jobs` processes. `first` holds outcomes
     made in this process (the --mesh-config file) that come before the sources."""
-    from .engine import IndexStore
+    from .indexes import IndexStore
 
     shards = shard(sources, jobs)
     ctx = multiprocessing.get_context("fork")
@@ -109,7 +109,7 @@ def _gather(links, stage: str, progress=None, total: int = 0) -> list:
 
 
 def _worker(engine, sources: list, conn) -> None:
-    from .engine import IndexStore
+    from .indexes import IndexStore
     from .loader import load_source
 
     gc.disable()  # short-lived and allocation-heavy: see api.lint_paths
