@@ -217,9 +217,9 @@ class Engine:
         entries: list = []
         if index is None:
             return entries
+        kinds = index.kinds
         for doc in documents:
-            plan = self.plan(doc.kind_key)
-            if plan is None or index not in plan.indexes:
+            if doc.kind_key not in kinds:
                 continue
             try:
                 pairs = index.entries(doc, self.env)

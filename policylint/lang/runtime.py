@@ -279,6 +279,7 @@ def column(value) -> int | None:
 
 
 NO_KEY = object()  # what `index_key` gives for a value that cannot be a key
+_CONTAINERS = (list, dict)
 
 
 def index_key(key):
@@ -286,6 +287,11 @@ def index_key(key):
     cannot be a key (`NO_KEY`)."""
     t = type(key)
     if t is list:
+        for k in key:
+            if type(k) in _CONTAINERS:
+                break
+        else:  # the usual key: a few strings and numbers
+            return tuple(key)
         out = tuple(index_key(k) for k in key)
         return NO_KEY if NO_KEY in out else out
     if t is dict:
