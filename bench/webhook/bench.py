@@ -1,6 +1,6 @@
 """Load /validate over TLS on 127.0.0.1 with wrk, next to a bare FastAPI baseline, and print the table.
 
-    .venv/bin/python bench/webhook/bench.py [--duration 3] [--rounds 3] [--concurrency 1,8,32]
+    .venv/bin/python bench/webhook/bench.py [--duration 3] [--rounds 3] [--concurrency 1,8,32] [--reviews service]
 
 Installs wrk with apt-get when it is missing (root only). Each server is one uvicorn worker (uvloop, httptools)
 started by webhook.server.run; the webhook runs the built-in rule pack with default settings and logs its
@@ -123,8 +123,13 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=3, help="seconds per measurement (default 3)")
     parser.add_argument("--concurrency", default="1,8,32", help="connections, comma-separated (default 1,8,32)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per cell; medians are shown")
+    parser.add_argument("--reviews", default=",".join(REVIEWS), help=f"comma-separated subset of {','.join(REVIEWS)}")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
+    reviews = [r for r in args.reviews.split(",") if r]
+    unknown = sorted(set(reviews) - set(REVIEWS))
+    if unknown:
+        parser.error(f"unknown review {', '.join(unknown)} (known: {', '.join(REVIEWS)})")
     binary = ensure_wrk()
     sys.path.insert(0, str(ROOT))
     from webhook.certs import generate
@@ -149,7 +154,7 @@ def main() -> int:
             urls = {"fixed": f"https://127.0.0.1:{fixed_port}/validate",
                     "distinct": f"https://127.0.0.1:{webhook_port}/validate",
                     "repeat": f"https://127.0.0.1:{webhook_port}/validate"}
-            for review in REVIEWS:
+            for review in reviews:
                 body = HERE / "reviews" / f"{review}.json"
                 for concurrency in levels:
                     # Rounds interleave the three so that load from elsewhere on the machine hits them alike.
