@@ -5,8 +5,8 @@ namespace) is decided before the object is touched.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .cache import LintCache
 from .config import Settings
@@ -20,8 +20,10 @@ EVALUATED_OPERATIONS = ("CREATE", "UPDATE")
 SOURCE = "admission"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """What to answer and record. (A NamedTuple, like AdmissionRequest: cheaper to build than a frozen
+    dataclass.)"""
+
     allowed: bool
     label: str  # allow | warn | deny | skip | exempt | fail-open | fail-closed
     code: int | None = None
@@ -30,6 +32,9 @@ class Outcome:
     judged: tuple[Judged, ...] = ()
     reason: str | None = None  # why skipped / exempt / failed, for the log
     error: BaseException | None = None
+
+
+ALLOWED = Outcome(True, "allow")
 
 
 class AdmissionController:
@@ -82,6 +87,8 @@ class AdmissionController:
         )
 
     def _outcome(self, decision: Decision) -> Outcome:
+        if not decision.judged:  # nothing found (or all of it suppressed): the usual answer
+            return ALLOWED
         s = self.settings
         warnings = tuple(
             limit_warnings((j.warning_text() for j in decision.warnings), s.max_warnings, s.max_warning_length)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable, Hashable
 
 from .review import dumps
 
 VOLATILE_METADATA = ("managedFields", "resourceVersion")
+_VOLATILE = frozenset(VOLATILE_METADATA)
 
 
 class LintCache:
@@ -52,6 +54,9 @@ class LintCache:
 
 def digest(obj: Mapping[str, Any]) -> bytes:
     metadata = obj.get("metadata")
-    if isinstance(metadata, Mapping) and any(k in metadata for k in VOLATILE_METADATA):
-        obj = {**obj, "metadata": {k: v for k, v in metadata.items() if k not in VOLATILE_METADATA}}
+    if isinstance(metadata, Mapping) and not _VOLATILE.isdisjoint(metadata):
+        metadata = dict(metadata)  # a copy in the same order, without the volatile fields
+        for key in VOLATILE_METADATA:
+            metadata.pop(key, None)
+        obj = {**obj, "metadata": metadata}
     return hashlib.blake2b(dumps(obj), digest_size=16).digest()

@@ -14,8 +14,9 @@ other request fields.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Hashable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Hashable, Iterable, Protocol, Sequence, runtime_checkable
 
 from .config import WebhookConfigError
 from .review import AdmissionRequest

@@ -129,11 +129,14 @@ def record(state: Any, controller: Any, review: AdmissionRequest, outcome: Outco
     m = state.metrics
     kind = review.kind_key if controller.checks_kind(review) else "other"
     m.count_request(outcome.label, kind, review.operation, review.dry_run, seconds)
-    by_action: dict[str, set[str]] = {}
-    for judged in outcome.judged:
-        action = judged.metric_action
-        m.count_finding(judged.finding.rule, action)
-        by_action.setdefault(action, set()).add(judged.finding.rule)
+    rules: dict[str, list[str]] = {}
+    if outcome.judged:
+        by_action: dict[str, set[str]] = {}
+        for judged in outcome.judged:
+            action = judged.metric_action
+            m.count_finding(judged.finding.rule, action)
+            by_action.setdefault(action, set()).add(judged.finding.rule)
+        rules = {action: sorted(ids) for action, ids in sorted(by_action.items())}
     fields: dict[str, Any] = {
         "uid": review.uid,
         "kind": f"{review.group}/{review.version}/{review.kind}" if review.group else f"{review.version}/{review.kind}",
@@ -143,7 +146,7 @@ def record(state: Any, controller: Any, review: AdmissionRequest, outcome: Outco
         "user": review.user,
         "dry_run": review.dry_run,
         "decision": outcome.label,
-        "rules": {action: sorted(ids) for action, ids in sorted(by_action.items())},
+        "rules": rules,
         "latency_ms": round(seconds * 1000, 3),
     }
     if review.subresource:

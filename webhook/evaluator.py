@@ -40,6 +40,7 @@ class Evaluator:
         self._executor: ThreadPoolExecutor | None = None
         self._inline: bool | None = None  # decided on the first evaluation, on the loop's thread
         self._armed = False
+        self._started = 0.0
         self._running: dict[int, float] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count()
@@ -93,18 +94,24 @@ class Evaluator:
         return True
 
     def _on_alarm(self, signum: int, frame: Any) -> None:
-        if self._armed:  # a late alarm after the evaluation finished is ignored
+        # The timer is not disarmed after each evaluation (see _interruptible): an alarm is acted on only while
+        # an evaluation runs and once half its budget has passed, so a late one is ignored. (A genuine alarm
+        # comes a whole budget after its evaluation started; a late one can only reach an evaluation that has
+        # just begun, since arming the timer replaces one still pending.)
+        if self._armed and time.monotonic() - self._started >= self.budget / 2:
             self._armed = False
             raise BudgetExceeded(self.budget)
 
     def _interruptible(self, fn: Callable[..., Any], *args: Any) -> Any:
-        self._armed = True
+        # One setitimer a request, not two: the timer is left to expire after the evaluation (a single ignored
+        # SIGALRM once the webhook goes idle), since arming it again for the next one replaces it anyway.
+        self._started = time.monotonic()
         signal.setitimer(signal.ITIMER_REAL, self.budget)
+        self._armed = True
         try:
             return fn(*args)
         finally:
             self._armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
 
     # -- bookkeeping -------------------------------------------------------------------------------------------
 

