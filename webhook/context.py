@@ -73,6 +73,8 @@ def identity(obj: Mapping) -> tuple:
 
 def without_object(context: Sequence[Mapping], obj: Mapping) -> Sequence[Mapping]:
     """Drop stored copies of the object under review (on UPDATE its old self would conflict with it)."""
+    if not context:
+        return context
     key = identity(obj)
     if not key[3]:
         return context

@@ -99,18 +99,17 @@ async def _read_body(receive: Any, declared: bytes | None, limit: int) -> bytes:
         kind = message["type"]
         if kind == "http.request":
             chunk = message.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > limit and not bounded:
-                    raise BadReview("too-large", f"body exceeds the limit of {limit} bytes")
-                chunks.append(chunk)
+            size += len(chunk)
+            if size > limit and not bounded:
+                raise BadReview("too-large", f"body exceeds the limit of {limit} bytes")
             if not message.get("more_body", False):
-                break
+                if not chunks:  # the whole body in one message: the usual case, no copy
+                    return chunk
+                chunks.append(chunk)
+                return b"".join(chunks)
+            chunks.append(chunk)
         elif kind == "http.disconnect":
             raise ClientDisconnected()
-    if len(chunks) == 1:  # the usual case: one message, no copy
-        return chunks[0]
-    return b"".join(chunks)
 
 
 def _answer(review: AdmissionRequest, outcome: Outcome) -> bytes:

@@ -12,9 +12,7 @@ try:  # orjson parses and encodes reviews several times faster than json; json i
 
     _loads = orjson.loads
     _JSONDecodeError: type[Exception] = orjson.JSONDecodeError
-
-    def dumps(value: Any) -> bytes:
-        return orjson.dumps(value)
+    dumps = orjson.dumps
 
 except ImportError:  # pragma: no cover - exercised only without the optional dependency
     import json
