@@ -86,7 +86,8 @@ async def run(args: argparse.Namespace, bodies) -> None:
 
         linter = NoopLinter(Linter())
     apps = {"fixed": create_fixed_app(), "webhook": create_app(settings_from_config(None), linter=linter)}
-    lifespan = await start(apps["webhook"])  # noqa: F841 - kept running until the end
+    lifespan = Lifespan(apps["webhook"])
+    await lifespan.start()
     results = {}
     for name, app in apps.items():
         for body in bodies(WARMUP):
@@ -97,13 +98,16 @@ async def run(args: argparse.Namespace, bodies) -> None:
         print(f"{name:8s} best {min(timings):6.1f} us/request, median {statistics.median(timings):6.1f}"
               f"  ({args.rounds} x {args.count})  -> {status} {answer[:100].decode()}")
     ratio = min(results["fixed"]) / min(results["webhook"])
-    print(f"webhook/fixed throughput (best rounds): {ratio:.2f}")
+    print(f"webhook/fixed throughput (best rounds): {ratio:.2f}  [{args.review}{', no-op linter' if args.noop else ''}"
+          f"{', same object' if args.repeat else ''}]")
     if args.profile:
         profile = cProfile.Profile()
         profile.enable()
         await timed(apps["webhook"], bodies(args.count))
         profile.disable()
+        print(f"webhook profile, one more round of {args.count} requests:")
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
+    await lifespan.stop()
 
 
 class NoopLinter:
@@ -148,17 +152,29 @@ async def call(app, body: bytes) -> tuple[int, bytes]:
     return sent[0]["status"], sent[1]["body"]
 
 
-async def start(app) -> asyncio.Task:
-    """Run the app's lifespan start-up (rules compile there); the task is left running."""
-    inbox: asyncio.Queue = asyncio.Queue()
-    outbox: asyncio.Queue = asyncio.Queue()
-    await inbox.put({"type": "lifespan.startup"})
-    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put))
-    message = await outbox.get()
-    if message["type"] != "lifespan.startup.complete":
-        raise SystemExit(f"webhook start-up failed: {message}")
-    return task
+class Lifespan:
+    """The app's lifespan, as a server runs it: rules compile at start-up; shutdown restores the SIGALRM handler."""
 
+    def __init__(self, app):
+        self.app = app
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+        self.task = asyncio.create_task(self.app(scope, self.inbox.get, self.outbox.put))
+        await self._step("startup")
+
+    async def stop(self) -> None:
+        await self._step("shutdown")
+        await self.task
+
+    async def _step(self, phase: str) -> None:
+        await self.inbox.put({"type": f"lifespan.{phase}"})
+        message = await self.outbox.get()
+        if message["type"] != f"lifespan.{phase}.complete":
+            raise SystemExit(f"webhook {phase} failed: {message}")
 
 if __name__ == "__main__":
     sys.exit(main())
