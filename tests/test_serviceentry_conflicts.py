@@ -6,8 +6,11 @@ import ipaddress
 import random
 
 from policylint.builtins.istio_serviceentry import (
-    _host_set, _label, _network, _render, address_supernets, scopes_overlap, service_entry_conflicts,
+    _host_set, _label, _network, _render, address_supernets, conflict_protocol_key, host_and_wildcard_parents,
+    hosts_wildcard_parents, scopes_overlap, service_entry_conflicts, service_entry_port_conflicts,
+    service_entry_port_protocols, service_entry_scopes,
 )
+from policylint.lang.runtime import NO_KEY, index_key
 
 
 def _flatten(value, out):
@@ -133,3 +136,91 @@ def test_shared_buckets_match_the_reference():
             me.update(protocol="TCP", resolution="DNS", location="MESH_EXTERNAL")
         field = rng.choice(["protocol", "resolution", "location", "addresses", "ports"])
         assert service_entry_conflicts(entries, me, field) == reference_conflicts(entries, me, field), (entries, me, field)
+
+
+# -- XR601/XR602: serviceEntryPortConflicts over xr_se_by_host against the former xr_se_by_host_port index --------
+
+_NAN = float("nan")
+
+
+def _port_doc(rng: random.Random) -> dict:
+    pick = rng.choice
+    hosts = [pick(["a.com", "b.com", "a.com", "*.com", 5, 5.0, True, None, ["a.com"], {"x": 1}, ""])
+             for _ in range(rng.randint(0, 3))]
+    if rng.random() < 0.05:
+        hosts = {h: 1 for h in hosts if isinstance(h, str)}
+    ports = []
+    for _ in range(rng.randint(0, 4)):
+        if rng.random() < 0.05:
+            ports.append(pick(["x", 5, None]))
+            continue
+        port = {}
+        if rng.random() < 0.95:
+            port["number"] = pick([80, 443, 80, 443, 80.0, True, 1, "80", None, -1, [80], [80, [1]], [{"a": 1}],
+                                   {"a": 1}, _NAN, float("nan")])
+        if rng.random() < 0.9:
+            port["protocol"] = pick(["HTTP", "http", "TCP", "TLS", "HTTPS", "", None, "odd", 5, ["x"]])
+        ports.append(port)
+    if rng.random() < 0.05:
+        ports = {pick(["a", "b", 1]): port for port in ports}
+    return {"ns": pick(["a", "b", None, ""]), "name": pick(["x", "y", "z"]), "hosts": hosts, "ports": ports,
+            "exportTo": pick([None, ["."], ["*"], ["~"], ["a"], ["b", "."], [], "x"])}
+
+
+def _items(value):
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return list(value)
+    return []
+
+
+def test_port_conflicts_match_the_former_host_port_index():
+    """The findings of XR601 before xr_se_by_host carried the ports: a (host, port number) index of protocols and
+    serviceEntryConflicts per port, with index and lookup key semantics (lists as tuples, maps never keys)."""
+    rng = random.Random(601)
+    for _ in range(3000):
+        docs = [_port_doc(rng) for _ in range(rng.randint(1, 30))]
+        by_host_port: dict = {}
+        by_host: dict = {}
+        for doc in docs:
+            scopes = service_entry_scopes(doc["exportTo"], doc["ns"])
+            entry = {"ns": doc["ns"], "name": doc["name"], "scopes": scopes,
+                     "protocols": service_entry_port_protocols(doc["ports"])}
+            for host in _items(doc["hosts"]):
+                if (key := index_key(host)) is not NO_KEY:
+                    by_host.setdefault(key, []).append(entry)
+                for port in _items(doc["ports"]):
+                    number = port.get("number") if isinstance(port, dict) else None
+                    protocol = port.get("protocol") if isinstance(port, dict) else None
+                    key = index_key([host, number])
+                    if key is not NO_KEY:
+                        by_host_port.setdefault(key, []).append({
+                            "ns": doc["ns"], "name": doc["name"], "scopes": scopes,
+                            "protocol": conflict_protocol_key(protocol),
+                            "shown": "unset" if protocol is None or protocol == "" else protocol})
+        for doc in docs:
+            me = {"ns": doc["ns"], "name": doc["name"], "scopes": service_entry_scopes(doc["exportTo"], doc["ns"])}
+            expected = []
+            ports = doc["ports"]
+            for index, port in (enumerate(ports) if isinstance(ports, list) else ((k, k) for k in _items(ports))):
+                number = port.get("number") if isinstance(port, dict) else None
+                protocol = port.get("protocol") if isinstance(port, dict) else None
+                buckets = [by_host_port.get(key, []) if (key := index_key([h, number])) is not NO_KEY else []
+                           for h in _items(doc["hosts"])]
+                others = service_entry_conflicts(buckets, {**me, "protocol": conflict_protocol_key(protocol)},
+                                                 "protocol")
+                if others:
+                    expected.append({"index": index, "port": port, "others": others})
+            buckets = [by_host.get(key, []) if (key := index_key(h)) is not NO_KEY else [] for h in _items(doc["hosts"])]
+            assert service_entry_port_conflicts(buckets, doc["ports"], me) == expected, (docs, doc)
+
+
+def test_wildcard_parent_helpers():
+    assert hosts_wildcard_parents(["a.b.c", "x.b.c", 5, "", "*.c"]) == ["*.b.c", "*.c"]
+    assert hosts_wildcard_parents({"a.b": 1}) == ["*.b"]
+    assert hosts_wildcard_parents("a.b") == []
+    assert host_and_wildcard_parents("A.b.C") == ["a.b.c", "*.b.c", "*.c"]
+    assert host_and_wildcard_parents("*.B") == ["*.b"]
+    assert host_and_wildcard_parents("") is None
+    assert host_and_wildcard_parents(5) is None

@@ -46,6 +46,13 @@ _OPAQUE_TCP = frozenset({"TCP", "Mongo", "Redis", "MySQL"})
 
 WELL_KNOWN_TCP_PORTS = frozenset({25, 53, 3306, 27017})
 
+# The lower-cased spellings that parse to a protocol of each set, and the family of each: the predicates below
+# are one lower() and one lookup (rules call them for every port).
+_DECLARABLE_LOWER = frozenset(k for k, p in _BY_LOWER.items() if p in DECLARABLE)
+_HTTP_LOWER = frozenset(k for k, p in _BY_LOWER.items() if p in HTTP_FAMILY)
+_TLS_LOWER = frozenset(k for k, p in _BY_LOWER.items() if p in TLS_FAMILY)
+_TCP_LOWER = frozenset(k for k, p in _BY_LOWER.items() if p in TCP_FAMILY)
+
 _APP_PROTOCOL_STANDARD = {
     "kubernetes.io/h2c": "HTTP2",
     "kubernetes.io/ws": "HTTP",
@@ -65,13 +72,18 @@ def parse_protocol(value: Any) -> str | None:
 @builtin("isIstioProtocol", "true when the string names a protocol a user may declare in Istio (case-insensitive; not HBONE)")
 def is_istio_protocol(value: Any) -> bool:
     """A protocol a ServiceEntry/Sidecar port may declare (SE-PORT-005); an empty string is *not* one."""
-    return parse_protocol(value) in DECLARABLE
+    return isinstance(value, str) and value.lower() in _DECLARABLE_LOWER
 
 
 @builtin("protocolFamily", "\"http\", \"tls\", \"tcp\" (opaque TCP) or \"udp\": the family of an Istio protocol; null when unknown")
 def protocol_family(value: Any) -> str | None:
     """"http", "tls", "tcp" (opaque TCP: TCP, Mongo, Redis, MySQL), "udp", or None for unknown/empty."""
-    proto = parse_protocol(value)
+    if not isinstance(value, str):
+        return None
+    return _FAMILY_BY_LOWER.get(value.lower())
+
+
+def _family(proto: str) -> str | None:
     if proto in HTTP_FAMILY:
         return "http"
     if proto in TLS_FAMILY:
@@ -83,19 +95,22 @@ def protocol_family(value: Any) -> str | None:
     return None
 
 
+_FAMILY_BY_LOWER = {k: _family(p) for k, p in _BY_LOWER.items() if _family(p) is not None}
+
+
 @builtin("isHTTPProtocol", "true for HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-Web (any case): Istio's HTTP family")
 def is_http_protocol(value: Any) -> bool:
-    return parse_protocol(value) in HTTP_FAMILY
+    return isinstance(value, str) and value.lower() in _HTTP_LOWER
 
 
 @builtin("isTLSProtocol", "true for HTTPS and TLS (any case): Istio's TLS family")
 def is_tls_protocol(value: Any) -> bool:
-    return parse_protocol(value) in TLS_FAMILY
+    return isinstance(value, str) and value.lower() in _TLS_LOWER
 
 
 @builtin("isTCPProtocol", "true for Istio's TCP family: TCP, HTTPS, TLS, Mongo, Redis, MySQL (any case)")
 def is_tcp_protocol(value: Any) -> bool:
-    return parse_protocol(value) in TCP_FAMILY
+    return isinstance(value, str) and value.lower() in _TCP_LOWER
 
 
 @builtin("portNameProtocol", "the protocol a port name or appProtocol implies by Istio's naming convention; null when none")
@@ -105,7 +120,7 @@ def port_name_protocol(name: Any) -> str | None:
         return None
     if name[: len(_GRPC_WEB)].lower() == _GRPC_WEB:
         return "GRPC-Web"
-    return parse_protocol(name.split("-", 1)[0])
+    return _BY_LOWER.get(name.split("-", 1)[0].lower())  # parse_protocol()
 
 
 def _port_number(port: Any) -> int | None:

@@ -18,7 +18,9 @@ import re
 from typing import Any
 
 from . import builtin
+from .dns import _wildcard_parents
 from .istio_protocols import parse_protocol
+from .strings import lower_ascii
 
 # -- hosts ----------------------------------------------------------------------------------------------------
 
@@ -274,6 +276,13 @@ def endpoint_label_problem(key: Any, value: Any) -> str | None:
 def service_entry_scopes(export_to: Any, namespace: Any) -> list[str]:
     if not isinstance(export_to, list) or not export_to:
         return ["*"]
+    if len(export_to) == 1:  # the usual exportTo: one namespace, "." or "*"
+        entry = export_to[0]
+        if not isinstance(entry, str) or entry == "~":
+            return []
+        if entry == ".":
+            return [namespace if isinstance(namespace, str) and namespace else "default"]
+        return [entry]
     names = [e for e in export_to if isinstance(e, str)]
     if "*" in names:
         return ["*"]
@@ -304,6 +313,12 @@ def service_host_fqdn(host: Any, namespace: Any, domain: Any = None) -> str | No
         return None
     domain = domain if isinstance(domain, str) and domain else "cluster.local"
     namespace = namespace if isinstance(namespace, str) and namespace else "default"
+    return _service_host_fqdn(host, namespace, domain)
+
+
+@functools.lru_cache(maxsize=4096)
+def _service_host_fqdn(host: str, namespace: str, domain: str) -> str | None:
+    """serviceHostFQDN() of strings; cached: every entry's hosts are asked again in each run."""
     name = host.lower().rstrip(".")
     suffix = ".svc." + domain.lower().strip(".")
     if name.endswith(suffix):
@@ -434,18 +449,16 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
     my_scopes = me.get("scopes")
     if not isinstance(my_scopes, list) or not my_scopes:
         return []  # `me` sees no namespace: no scope overlaps it (scopesOverlap)
-    my_star = "*" in my_scopes
-    try:
-        my_set = frozenset(my_scopes)  # membership by hash: the same answers as `in` on the list for these values
-    except TypeError:  # an unhashable scope (not from serviceEntryScopes): compare one by one
-        my_set = None
-    my_ns, my_name = me.get("ns"), me.get("name")
     ports = field == "ports"
     mine = me.get(field)
     if ports and not isinstance(mine, list):
         return []
-    found: list[str] = []
     candidates = _flatten(entries, []) if ports else _differing(entries, field, mine, [])
+    if not candidates:
+        return []
+    my_ns, my_name = me.get("ns"), me.get("name")
+    visible = None
+    found: list[str] = []
     for entry in candidates:
         if ports:
             theirs = entry.get("ports")
@@ -460,19 +473,10 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
                 continue
         if entry.get("ns") == my_ns and entry.get("name") == my_name:
             continue
-        scopes = entry.get("scopes")
-        if not isinstance(scopes, list) or not scopes:
+        if visible is None:
+            visible = _Visibility(my_scopes)
+        if not visible.sees(entry.get("scopes")):
             continue
-        if not my_star and "*" not in scopes:
-            if my_set is not None:
-                try:
-                    if my_set.isdisjoint(scopes):
-                        continue
-                except TypeError:
-                    if not any(x in my_scopes for x in scopes):
-                        continue
-            elif not any(x in my_scopes for x in scopes):
-                continue
         if ports:
             if _host_set(entry.get("hosts")) == _host_set(me.get("hosts")):
                 continue
@@ -485,11 +489,251 @@ def service_entry_conflicts(entries: Any, me: Any, field: Any) -> list[str]:
     return found
 
 
+@builtin("hostsWildcardParents", "the wildcard hosts covering the string hosts of a list (or the keys of a map), each once, in order: `[a.b.c, x.b.c]` -> `[*.b.c, *.c]`")
+def hosts_wildcard_parents(hosts: Any) -> list[str]:
+    """wildcardParents() of every host, without repeats: looking up a repeated parent again finds nothing new."""
+    if type(hosts) is not list and type(hosts) is not dict:
+        return []
+    out: list[str] = []
+    for host in hosts:
+        if type(host) is str and host:
+            for parent in _wildcard_parents(host):
+                if parent not in out:
+                    out.append(parent)
+    return out
+
+
+@builtin("hostAndWildcardParents", "a host lower-cased (ASCII) then the wildcard hosts covering it, the keys a host-keyed lookup tries: `A.b.c` -> `[a.b.c, *.b.c, *.c]`; null when not a non-empty string")
+def host_and_wildcard_parents(host: Any) -> list[str] | None:
+    """`[h.lowerAscii()] + wildcardParents(h.lowerAscii())` for a string host (null for "", as that expression)."""
+    if type(host) is not str or not host:
+        return None
+    return list(_host_and_parents(host))
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_and_parents(host: str) -> tuple:
+    """Cached per host: every ServiceEntry rule that looks for a TLS-originating DestinationRule asks again."""
+    lower = lower_ascii(host)
+    return (lower, *_wildcard_parents(lower))
+
+
+@builtin("serviceEntryPortProtocols", "each port of a ServiceEntry as [number, conflictProtocolKey(protocol), protocol as shown ('unset' when empty)], for serviceEntryPortConflicts; a number that cannot be an index key is left out")
+def service_entry_port_protocols(ports: Any) -> list[list]:
+    """The ports in the order `for port in spec.ports` visits them: the elements of a list, the keys of a map
+    (a key has no number and no protocol). The number is kept as an index stores a key (lists as tuples)."""
+    if type(ports) is list:
+        items = ports
+    elif type(ports) is dict:
+        items = list(ports)
+    else:
+        return []
+    out = []
+    for port in items:
+        if type(port) is dict:
+            number, protocol = port.get("number"), port.get("protocol")
+        else:
+            number = protocol = None
+        if type(number) in (list, dict):
+            number = _as_index_key(number)
+            if number is _NO_KEY:
+                continue  # an index never stores such a key
+        shown = "unset" if protocol is None or protocol == "" else protocol
+        out.append([number, conflict_protocol_key(protocol), shown])
+    return out
+
+
+@builtin("serviceEntryPortConflicts", "per port of `ports` (in order) that xr_se_by_host values among `entries` (nested lists), visible to a namespace `me` sees, declare with another protocol: [{index, port, others: [\"ns/name (shown)\", ...]}]")
+def service_entry_port_conflicts(entries: Any, ports: Any, me: Any) -> list[dict]:
+    """`me` is {ns, name, scopes}; an entry is a map {ns, name, scopes, protocols}, its `protocols` from
+    serviceEntryPortProtocols. For each port, in the order `for port in ports` visits them (`index` is the list
+    index or the map key, `port` the element or the key): the ports of the entries with the same number (equal
+    as index keys) and another conflictProtocolKey, in order (entries, then their ports), without repeats,
+    rendered as serviceEntryConflicts(..., "protocol") renders them. Ports without such an entry are left out.
+
+    Every entry is tested for `me` and visibility once, whatever the number of ports; a large index bucket is
+    skipped for a port where all its entries agree (see _port_protocols)."""
+    if not isinstance(me, dict):
+        return []
+    my_scopes = me.get("scopes")
+    if not isinstance(my_scopes, list) or not my_scopes:
+        return []  # `me` sees no namespace: no scope overlaps it (scopesOverlap)
+    if type(ports) is list:
+        items = enumerate(ports)
+    elif type(ports) is dict:
+        items = ((key, key) for key in ports)
+    else:
+        return []
+    groups: list = []
+    _port_groups(entries, me.get("ns"), me.get("name"), _Visibility(my_scopes), groups)
+    if not groups:
+        return []
+    out = []
+    for index, port in items:
+        if type(port) is dict:
+            number, protocol = port.get("number"), port.get("protocol")
+        else:
+            number = protocol = None
+        if type(number) in (list, dict):
+            number = _as_index_key(number)
+            if number is _NO_KEY:
+                continue  # lookup() of such a key finds nothing
+        mine = conflict_protocol_key(protocol)
+        found: list[str] = []
+        for bucket, members in groups:
+            if bucket is not None:
+                summary = _port_protocols(bucket)
+                if summary is not None:
+                    try:
+                        values = summary.get(number)
+                    except TypeError:  # not an index key: cannot happen after _as_index_key
+                        values = _SCAN
+                    if values is None or (len(values) == 1 and mine in values):
+                        continue  # no entry of the bucket has the port, or all of them agree with `me`
+            for entry, protocols in members:
+                for theirs, value, shown in protocols:
+                    if (theirs is number or theirs == number) and value is not None and value != mine:
+                        text = f"{_label(entry)} ({_render(shown)})"
+                        if text not in found:
+                            found.append(text)
+        if found:
+            out.append({"index": index, "port": port, "others": found})
+    return out
+
+
+class _Visibility:
+    """The scope test of serviceEntryConflicts (scopesOverlap with `me`'s scopes, a non-empty list), for one
+    `me`; its set is made on the first entry tested."""
+
+    __slots__ = ("scopes", "star", "set")
+
+    def __init__(self, scopes: list) -> None:
+        self.scopes = scopes
+        self.star = None
+
+    def sees(self, scopes: Any) -> bool:
+        if not isinstance(scopes, list) or not scopes:
+            return False
+        if self.star is None:
+            self.star = "*" in self.scopes
+            try:
+                self.set = frozenset(self.scopes)  # membership by hash: the same answers as `in` on the list
+            except TypeError:  # an unhashable scope (not from serviceEntryScopes): compare one by one
+                self.set = None
+        if self.star or "*" in scopes:
+            return True
+        if self.set is not None:
+            try:
+                return not self.set.isdisjoint(scopes)
+            except TypeError:
+                pass
+        return any(x in self.scopes for x in scopes)
+
+
+# A bucket with more entries than this is summarised once (_port_protocols) so that ports where all its entries
+# agree skip it; a smaller one is scanned (the summary would cost more).
+_SUMMARY_MIN = 8
+
+
+def _port_groups(value: Any, my_ns: Any, my_name: Any, visible: _Visibility, out: list) -> list:
+    """The maps of nested lists in order (as _flatten), grouped by the list that holds them, as (bucket or None,
+    members): `bucket` is the list when it is an index bucket worth a summary. A member is (entry, its
+    [number, protocol, shown] triples); `me`, entries `me` cannot see and entries without ports are left out."""
+    if not isinstance(value, list):
+        if isinstance(value, dict):
+            member = _port_member(value, my_ns, my_name, visible)
+            if member is not None:
+                out.append((None, [member]))
+        return out
+    members: list = []
+    for item in value:
+        if type(item) is dict:
+            protocols = item.get("protocols")
+            if protocols and (item.get("ns") != my_ns or item.get("name") != my_name):
+                member = _port_member(item, my_ns, my_name, visible)
+                if member is not None:
+                    members.append(member)
+        elif isinstance(item, list):
+            if not item:
+                continue
+            if members:
+                out.append((value if len(value) > _SUMMARY_MIN and type(value[0]) is dict else None, members))
+                members = []
+            _port_groups(item, my_ns, my_name, visible, out)
+        elif isinstance(item, dict):
+            member = _port_member(item, my_ns, my_name, visible)
+            if member is not None:
+                members.append(member)
+    if members:
+        out.append((value if len(value) > _SUMMARY_MIN and type(value[0]) is dict else None, members))
+    return out
+
+
+def _port_member(entry: dict, my_ns: Any, my_name: Any, visible: _Visibility):
+    """(entry, its well-formed port triples), or None for `me`, an entry `me` cannot see or one without ports."""
+    protocols = entry.get("protocols")
+    if not isinstance(protocols, list) or not protocols:
+        return None
+    if entry.get("ns") == my_ns and entry.get("name") == my_name:
+        return None
+    if not visible.sees(entry.get("scopes")):
+        return None
+    triples = [p for p in protocols if type(p) is list and len(p) == 3]
+    return (entry, triples) if triples else None
+
+
+# id(bucket) -> (bucket, its length, {number: set of its non-null protocols} or None when the bucket holds
+# anything else than maps with well-formed hashable ports). As _bucket_memo: an index bucket is one list shared
+# by every lookup of its key; holding it keeps its id from being reused, the length catches a bucket that grew.
+# The numbers are dict keys as they are index keys (`is`, then `==`).
+_ports_memo: dict[int, tuple[list, int, dict | None]] = {}
+
+
+def _port_protocols(bucket: list) -> dict | None:
+    hit = _ports_memo.get(id(bucket))
+    if hit is not None and hit[0] is bucket and hit[1] == len(bucket):
+        return hit[2]
+    summary: dict | None = {}
+    try:
+        for entry in bucket:
+            protocols = entry.get("protocols") if type(entry) is dict else None
+            if type(protocols) is not list:
+                if type(entry) is not dict:
+                    summary = None
+                    break
+                continue
+            for triple in protocols:
+                if type(triple) is list and len(triple) == 3 and triple[1] is not None:
+                    values = summary.get(triple[0])
+                    if values is None:
+                        summary[triple[0]] = {triple[1]}
+                    else:
+                        values.add(triple[1])
+    except TypeError:  # an unhashable number or protocol: scan the bucket
+        summary = None
+    if len(_ports_memo) >= _BUCKET_MEMO_LIMIT:
+        _ports_memo.clear()
+    _ports_memo[id(bucket)] = (bucket, len(bucket), summary)
+    return summary
+
+
+def _as_index_key(value: Any) -> Any:
+    """runtime.index_key of a list or map: the key as lookup() and index blocks store it, or _NO_KEY."""
+    from policylint.lang import runtime  # not at import time: the runtime imports the builtins
+
+    key = runtime.index_key(value)
+    return _NO_KEY if key is runtime.NO_KEY else key
+
+
+_NO_KEY = object()
+_SCAN = (None, None)  # a summary answer that never skips
+
+
 def _differing(value: Any, field: str, mine: Any, out: list) -> list:
     """_flatten(), leaving out every index bucket whose entries all agree with `mine` on `field` (or leave it
     unset): those can never conflict, and most buckets are like that."""
     if isinstance(value, list):
-        if value and type(value[0]) is dict:
+        if len(value) > _SUMMARY_MIN and type(value[0]) is dict:  # a small bucket costs less to scan
             values = _bucket_values(value, field)
             if values is not None and (not values or (type(mine) is str and len(values) == 1 and mine in values)):
                 return out
