@@ -730,8 +730,9 @@ _SCAN = (None, None)  # a summary answer that never skips
 
 
 def _differing(value: Any, field: str, mine: Any, out: list) -> list:
-    """_flatten(), leaving out every index bucket whose entries all agree with `mine` on `field` (or leave it
-    unset): those can never conflict, and most buckets are like that."""
+    """_flatten(), leaving out the entries that agree with `mine` on `field` (or leave it unset), and every index
+    bucket whose entries all do without looking at them: those can never conflict, and most buckets are like
+    that."""
     if isinstance(value, list):
         if len(value) > _SUMMARY_MIN and type(value[0]) is dict:  # a small bucket costs less to scan
             values = _bucket_values(value, field)
@@ -739,7 +740,9 @@ def _differing(value: Any, field: str, mine: Any, out: list) -> list:
                 return out
         for item in value:
             if isinstance(item, dict):
-                out.append(item)
+                theirs = item.get(field)
+                if theirs is not None and theirs != mine:  # an entry that agrees is no candidate either
+                    out.append(item)
             elif isinstance(item, list):
                 _differing(item, field, mine, out)
     elif isinstance(value, dict):
