@@ -6,11 +6,11 @@ namespace) is decided before the object is touched.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, Hashable, NamedTuple, Sequence
 
 from .cache import LintCache
 from .config import Settings
-from .context import ContextProvider, without_object
+from .context import ContextProvider
 from .decision import Decision, Judged, judge, needs_old_object, never_deny, ratchet
 from .evaluator import BudgetExceeded, Evaluator
 from .messages import denial_message, limit_warnings
@@ -44,6 +44,7 @@ class AdmissionController:
         self.context = context
         self.evaluator = evaluator
         self.cache = LintCache(settings.cache_size)
+        self._context: tuple | None = None  # (provider version, its objects, their PreparedContext)
         kinds = {k if "/" in k else f"/{k}" for k in admitted_kinds(linter)}
         self._kinds = frozenset(kinds)
 
@@ -71,8 +72,8 @@ class AdmissionController:
         """Lint the object (and, for the ratchet, the old one); runs under the evaluator's time budget."""
         namespace = "" if (request.group, request.kind) == ("", "Namespace") else request.namespace
         obj = _with_namespace(request.object, namespace)
-        context = without_object(self.context.context_for(request), obj)
         version = self.context.version()
+        context = self._prepared(self.context.context_for(request), version)
         decision = judge(self._lint(obj, context, version), self.settings, request.namespace)
         if needs_old_object(decision, self.settings, request.operation) and request.old_object is not None:
             old = _with_namespace(request.old_object, namespace)
@@ -81,9 +82,23 @@ class AdmissionController:
             decision = never_deny(decision)
         return decision
 
+    def _prepared(self, objects: Sequence[Mapping], version: Hashable | None) -> Any:
+        """The context objects indexed once (`Linter.prepare_context`), reused while the provider's version and
+        answer stay the same: indexing thousands of cluster objects per review would cost more than the review.
+        The linter itself hides a stored copy of the object under review."""
+        if not objects:
+            return None
+        cached = self._context
+        if cached is not None and version is not None and cached[0] == version and cached[1] is objects:
+            return cached[2]
+        prepared = self.linter.prepare_context(objects)
+        if version is not None:
+            self._context = (version, objects, prepared)  # holds `objects`, so that `is` stays meaningful
+        return prepared
+
     def _lint(self, obj: Mapping, context: Any, version: Any) -> tuple:
         return self.cache.findings(
-            obj, version, lambda: self.linter.lint_objects([obj], context_objects=context, source=SOURCE).findings
+            obj, version, lambda: self.linter.lint_objects([obj], context=context, source=SOURCE).findings
         )
 
     def _outcome(self, decision: Decision) -> Outcome:

@@ -1,9 +1,10 @@
 """Context for cross-resource rules: the objects an admission request does not carry.
 
 A rule about region constraints needs the Namespace's labels; a host-conflict rule needs the other
-ServiceEntries. The admission controller asks a `ContextProvider` for them on every request and passes them to
-`Linter.lint_objects(..., context_objects=...)`, where they feed the cross-resource indexes without being
-reported on themselves.
+ServiceEntries. The admission controller asks a `ContextProvider` for them on every request; it has them indexed
+by `Linter.prepare_context` once per provider version (not per review) and passes that to
+`Linter.lint_objects(..., context=...)`, where they feed the cross-resource indexes without being reported on
+themselves.
 
 `ConfigContextProvider` serves a fixed set from the config (`webhook.context.objects` and the manifests in
 `webhook.context.files`). A cluster-backed provider (informer caches of Namespaces and ServiceEntries) fits the
@@ -27,16 +28,17 @@ class ContextProvider(Protocol):
     def context_for(self, request: AdmissionRequest) -> Sequence[Mapping]:
         """Objects that cross-resource rules may need to judge `request.object`.
 
-        May include a stored copy of the object under review; the caller drops it (the object under review
-        replaces it).
+        May include a stored copy of the object under review; the linter hides it (the object under review
+        replaces it). Answer with the same sequence object while nothing changed: the indexed context is reused
+        only for the same version and the same sequence.
         """
 
     def ready(self) -> bool:
         """True once the provider can answer (config: always; cluster: caches synced)."""
 
     def version(self) -> Hashable | None:
-        """Changes whenever `context_for` may answer differently for the same object; lint results are cached
-        per version. None: no caching."""
+        """Changes whenever `context_for` may answer differently for the same object; lint results and the
+        indexed context are cached per version. None: no caching (the context is indexed for every review)."""
 
 
 class ConfigContextProvider:
@@ -60,27 +62,6 @@ class ConfigContextProvider:
 
     def version(self) -> Hashable:
         return 0  # fixed at start-up
-
-
-def identity(obj: Mapping) -> tuple:
-    """(group, kind, namespace, name): what makes two objects the same stored resource."""
-    api_version = obj.get("apiVersion")
-    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
-    metadata = obj.get("metadata")
-    metadata = metadata if isinstance(metadata, Mapping) else {}
-    return (group, obj.get("kind"), metadata.get("namespace") or "", metadata.get("name") or "")
-
-
-def without_object(context: Sequence[Mapping], obj: Mapping) -> Sequence[Mapping]:
-    """Drop stored copies of the object under review (on UPDATE its old self would conflict with it)."""
-    if not context:
-        return context
-    key = identity(obj)
-    if not key[3]:
-        return context
-    if not any(identity(other) == key for other in context):
-        return context
-    return [other for other in context if identity(other) != key]
 
 
 def _load_manifests(path: Path) -> list[Mapping]:

@@ -28,6 +28,9 @@ class FaultyLinter:
     def kinds(self):
         return self.inner.kinds()
 
+    def prepare_context(self, objects):
+        return self.inner.prepare_context(objects)
+
     def lint_objects(self, objects, **kwargs):
         labels = (objects[0].get("metadata") or {}).get("labels") or {}
         fault = labels.get("policylint.test/fault")

@@ -220,25 +220,30 @@ def test_cache_key_ignores_what_the_apiserver_rewrites():
 class RecordingLinter:
     def __init__(self):
         self.seen = []
+        self.prepared = []
 
     def kinds(self):
         return frozenset({"Namespace", "networking.istio.io/ServiceEntry"})
 
-    def lint_objects(self, objects, *, context_objects=(), source=""):
+    def prepare_context(self, objects):
+        self.prepared.append(list(objects))
+        return f"prepared-{len(self.prepared)}"
+
+    def lint_objects(self, objects, *, context=None, source=""):
         from policylint.model import LintReport
 
-        self.seen.append((objects[0], list(context_objects), source))
+        self.seen.append((objects[0], context, source))
         return LintReport(())
 
 
-def test_namespace_filled_in_for_namespaced_objects_only():
+def test_namespace_filled_in_for_namespaced_objects_only_and_the_context_indexed_once():
     from webhook.admission import AdmissionController
     from webhook.context import ConfigContextProvider
     from webhook.evaluator import Evaluator
     from webhook.review import parse_review
 
     linter = RecordingLinter()
-    stored = service_entry(name="payments-api")  # a stored copy of the object under review
+    stored = service_entry(name="payments-api")  # a stored copy of the object under review: the linter hides it
     other = service_entry(name="other")
     controller = AdmissionController(linter, settings_from_section({}), ConfigContextProvider([stored, other]),
                                      Evaluator(1.0))
@@ -247,7 +252,8 @@ def test_namespace_filled_in_for_namespaced_objects_only():
     controller.decide(parse_review(json.dumps(review(se, namespace="shop")).encode()))
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}
     controller.decide(parse_review(json.dumps(review(namespace, namespace="team-a")).encode()))
-    (first, context, source), (second, _, _) = linter.seen
+    (first, context, source), (second, context_again, _) = linter.seen
     assert first["metadata"]["namespace"] == "shop" and "namespace" not in se["metadata"]  # a copy, not mutated
-    assert context == [other] and source == "admission"
+    assert linter.prepared == [[stored, other]]  # once for the provider's version, not per review
+    assert context == context_again == "prepared-1" and source == "admission"
     assert "namespace" not in second["metadata"]
