@@ -224,3 +224,20 @@ def test_wildcard_parent_helpers():
     assert host_and_wildcard_parents("*.B") == ["*.b"]
     assert host_and_wildcard_parents("") is None
     assert host_and_wildcard_parents(5) is None
+
+
+def test_conflict_protocol_key_matches_the_reference():
+    from policylint.builtins.istio_protocols import parse_protocol
+
+    def reference(value):
+        if value is None or value == "":
+            return "TCP"
+        proto = parse_protocol(value)
+        if proto is None:
+            return str(value).upper()
+        return "TLS" if proto == "HTTPS" else proto
+
+    values = ["", "http", "HTTP", "Https", "tls", "hbone", "x", "grpc-web", "GRPC-Web", "mongo", "ß", "İ", "ǅ",
+              None, 5, 1.0, [], ["x"], True, "http2", "HTTP_PROXY", "udp", "Tcp "]
+    for value in values:
+        assert conflict_protocol_key(value) == reference(value), value

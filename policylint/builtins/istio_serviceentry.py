@@ -19,7 +19,7 @@ from typing import Any
 
 from . import builtin
 from .dns import _wildcard_parents
-from .istio_protocols import parse_protocol
+from .istio_protocols import DECLARABLE, INTERNAL, parse_protocol
 from .strings import lower_ascii
 
 # -- hosts ----------------------------------------------------------------------------------------------------
@@ -408,12 +408,18 @@ def export_to_duplicate(export_to: Any, i: Any, namespace: Any = None) -> str | 
 
 @builtin("conflictProtocolKey", "the protocol as IST0177 should compare it: canonical, unset counted as TCP, HTTPS as TLS (same sidecar behaviour)")
 def conflict_protocol_key(value: Any) -> str:
+    if type(value) is str and value:  # the usual case: one lower() and one lookup
+        return _CONFLICT_KEY_BY_LOWER.get(value.lower()) or value.upper()
     if value is None or value == "":
         return "TCP"
     proto = parse_protocol(value)
     if proto is None:
         return str(value).upper()
     return "TLS" if proto == "HTTPS" else proto
+
+
+# conflictProtocolKey of every spelling parse_protocol knows, by its lower-cased form.
+_CONFLICT_KEY_BY_LOWER = {name.lower(): "TLS" if name == "HTTPS" else name for name in (*DECLARABLE, *INTERNAL)}
 
 
 def _flatten(value: Any, out: list) -> list:
@@ -558,16 +564,21 @@ def service_entry_port_conflicts(entries: Any, ports: Any, me: Any) -> list[dict
     my_scopes = me.get("scopes")
     if not isinstance(my_scopes, list) or not my_scopes:
         return []  # `me` sees no namespace: no scope overlaps it (scopesOverlap)
-    if type(ports) is list:
-        items = enumerate(ports)
-    elif type(ports) is dict:
-        items = ((key, key) for key in ports)
-    else:
+    if type(ports) is not list and type(ports) is not dict:
         return []
-    groups: list = []
-    _port_groups(entries, me.get("ns"), me.get("name"), _Visibility(my_scopes), groups)
+    # Entries with ports other than `me` (usually none: a host is declared by one entry), then those `me` sees.
+    groups = _port_groups(entries, me.get("ns"), me.get("name"), [])
     if not groups:
         return []
+    visible = _Visibility(my_scopes)
+    candidates = []
+    for bucket, members in groups:
+        members = [m for m in map(_port_member, members) if m is not None and visible.sees(m[0].get("scopes"))]
+        if members:
+            candidates.append((bucket, members))
+    if not candidates:
+        return []
+    items = enumerate(ports) if type(ports) is list else ((key, key) for key in ports)
     out = []
     for index, port in items:
         if type(port) is dict:
@@ -580,7 +591,7 @@ def service_entry_port_conflicts(entries: Any, ports: Any, me: Any) -> list[dict
                 continue  # lookup() of such a key finds nothing
         mine = conflict_protocol_key(protocol)
         found: list[str] = []
-        for bucket, members in groups:
+        for bucket, members in candidates:
             if bucket is not None:
                 summary = _port_protocols(bucket)
                 if summary is not None:
@@ -635,48 +646,37 @@ class _Visibility:
 _SUMMARY_MIN = 8
 
 
-def _port_groups(value: Any, my_ns: Any, my_name: Any, visible: _Visibility, out: list) -> list:
+def _port_groups(value: Any, my_ns: Any, my_name: Any, out: list) -> list:
     """The maps of nested lists in order (as _flatten), grouped by the list that holds them, as (bucket or None,
-    members): `bucket` is the list when it is an index bucket worth a summary. A member is (entry, its
-    [number, protocol, shown] triples); `me`, entries `me` cannot see and entries without ports are left out."""
+    entries): `bucket` is the list when it is an index bucket worth a summary. `me` and entries without ports are
+    left out."""
     if not isinstance(value, list):
-        if isinstance(value, dict):
-            member = _port_member(value, my_ns, my_name, visible)
-            if member is not None:
-                out.append((None, [member]))
+        if isinstance(value, dict) and value.get("protocols") and (
+                value.get("ns") != my_ns or value.get("name") != my_name):
+            out.append((None, [value]))
         return out
-    members: list = []
+    members = None
     for item in value:
-        if type(item) is dict:
-            protocols = item.get("protocols")
-            if protocols and (item.get("ns") != my_ns or item.get("name") != my_name):
-                member = _port_member(item, my_ns, my_name, visible)
-                if member is not None:
-                    members.append(member)
-        elif isinstance(item, list):
-            if not item:
-                continue
+        if type(item) is dict or (type(item) is not list and isinstance(item, dict)):
+            if item.get("protocols") and (item.get("ns") != my_ns or item.get("name") != my_name):
+                if members is None:
+                    members = [item]
+                else:
+                    members.append(item)
+        elif item and isinstance(item, list):
             if members:
                 out.append((value if len(value) > _SUMMARY_MIN and type(value[0]) is dict else None, members))
-                members = []
-            _port_groups(item, my_ns, my_name, visible, out)
-        elif isinstance(item, dict):
-            member = _port_member(item, my_ns, my_name, visible)
-            if member is not None:
-                members.append(member)
+                members = None
+            _port_groups(item, my_ns, my_name, out)
     if members:
         out.append((value if len(value) > _SUMMARY_MIN and type(value[0]) is dict else None, members))
     return out
 
 
-def _port_member(entry: dict, my_ns: Any, my_name: Any, visible: _Visibility):
-    """(entry, its well-formed port triples), or None for `me`, an entry `me` cannot see or one without ports."""
+def _port_member(entry: dict):
+    """(entry, its well-formed [number, protocol, shown] triples), or None when it has none."""
     protocols = entry.get("protocols")
-    if not isinstance(protocols, list) or not protocols:
-        return None
-    if entry.get("ns") == my_ns and entry.get("name") == my_name:
-        return None
-    if not visible.sees(entry.get("scopes")):
+    if not isinstance(protocols, list):
         return None
     triples = [p for p in protocols if type(p) is list and len(p) == 3]
     return (entry, triples) if triples else None
