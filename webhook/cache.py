@@ -3,8 +3,15 @@
 Admission sees the same content over and over: Flux detects drift with a server-side dry-run apply of every
 object on every reconcile, CI pipelines and `helm upgrade` re-apply unchanged manifests, and kubectl apply sends
 an UPDATE even when nothing changed. Findings depend only on the object, the compiled rules and config (fixed
-for the life of the process) and the context objects, so the key is a digest of the object (without the fields
-the apiserver rewrites on every write: managedFields, resourceVersion) and the context provider's version.
+for the life of the process) and the context objects, so the key is the object's content and the context
+provider's version. The content leaves out the metadata the apiserver assigns or rewrites itself (managedFields,
+resourceVersion, and uid, creationTimestamp and generation, which differ for every CREATE of the same manifest,
+e.g. each server-side dry-run create in CI): no rule reads them.
+
+Objects up to KEY_BYTES serialised are keyed by those exact bytes (a dict compares them in full on a hit, so no
+two objects can share an entry, and Python's hash of bytes is several times cheaper than a cryptographic
+digest); larger ones by a 128-bit BLAKE2b digest of them. The cache holds at most `size` entries, so its keys
+take at most size x KEY_BYTES.
 """
 from __future__ import annotations
 
@@ -16,7 +23,8 @@ from typing import Any, Callable, Hashable
 
 from .review import dumps
 
-VOLATILE_METADATA = ("managedFields", "resourceVersion")
+VOLATILE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation")
+KEY_BYTES = 16 * 1024
 _VOLATILE = frozenset(VOLATILE_METADATA)
 
 
@@ -53,10 +61,12 @@ class LintCache:
 
 
 def digest(obj: Mapping[str, Any]) -> bytes:
+    """The cache key of an object's content (see the module's docstring)."""
     metadata = obj.get("metadata")
     if isinstance(metadata, Mapping) and not _VOLATILE.isdisjoint(metadata):
         metadata = dict(metadata)  # a copy in the same order, without the volatile fields
         for key in VOLATILE_METADATA:
             metadata.pop(key, None)
         obj = {**obj, "metadata": metadata}
-    return hashlib.blake2b(dumps(obj), digest_size=16).digest()
+    content = dumps(obj)
+    return content if len(content) <= KEY_BYTES else hashlib.blake2b(content, digest_size=16).digest()

@@ -5,7 +5,7 @@
 Installs wrk with apt-get when it is missing (root only). Each server is one uvicorn worker (uvloop, httptools)
 started by webhook.server.run; the webhook runs the built-in rule pack with default settings and logs its
 decision lines to a file. The webhook is measured twice: `distinct` sends a different object each request (its
-metadata.uid), so every request is linted; `repeat` sends the same object, served from the lint cache.
+metadata.name and uid), so every request is linted; `repeat` sends the same object, served from the lint cache.
 Every run is bounded (`--duration` seconds each, a fixed number of runs) and targets 127.0.0.1 only.
 """
 from __future__ import annotations
@@ -35,7 +35,8 @@ local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
 wrk.body = f:read("*a")
 f:close()
 """
-# distinct: every request a different object (its metadata.uid), so every request is linted.
+# distinct: every request a different object (its metadata.name and metadata.uid), so every request is linted:
+# the lint cache leaves out the uid (the apiserver assigns it), never the name.
 DISTINCT_LUA = """
 local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
 local template = f:read("*a")
@@ -43,11 +44,14 @@ f:close()
 local counter = 0
 request = function()
   counter = counter + 1
-  local body = string.gsub(template, OBJECT_UID, string.format("%08d-0000-4000-8000-000000000000", counter), 1)
+  local body, found = string.gsub(template, '"name":"([^"]*)","uid":"' .. OBJECT_UID .. '"', function(name)
+    return string.format('"name":"%s-%d","uid":"%08d-0000-4000-8000-000000000000"', name, counter, counter)
+  end, 1)
+  assert(found == 1, "the review has no metadata name and uid to vary")
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 """
-OBJECT_UID = "3c9e1f1a-5d2b-4b8e-a6a1-0b7d5e2f9c41"  # metadata.uid in bench/webhook/reviews/*.json
+OBJECT_UID = "3c9e1f1a-5d2b-4b8e-a6a1-0b7d5e2f9c41"  # metadata.uid in bench/webhook/reviews/*.json, after the name
 
 
 def ensure_wrk() -> str:

@@ -7,7 +7,7 @@ COUNT the requests per timed round (default 3000). Each app gets the same ASGI m
 POST /validate (no TLS, no sockets, no HTTP parsing), so the figures are what the app itself costs per request:
 the full benchmark (bench.py, wrk over TLS) adds the server's share, the same for both apps.
 
-By default every request carries a different object (its metadata.uid), so every request is linted, as in
+By default every request carries a different object (its metadata.name and uid), so every request is linted, as in
 bench.py's `distinct`; `--repeat` sends the same object every time (served from the lint cache). `--noop`
 replaces the linter by one that finds nothing at once: what is left is the webhook's own work (parsing,
 cache key, time budget, decision, metrics, log line). `--profile` prints the webhook's top functions by own
@@ -23,6 +23,7 @@ import cProfile
 import itertools
 import os
 import pstats
+import re
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,8 @@ from types import SimpleNamespace
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OBJECT_UID = b"3c9e1f1a-5d2b-4b8e-a6a1-0b7d5e2f9c41"  # metadata.uid in bench/webhook/reviews/*.json
+# metadata.name and uid, as in bench.py's distinct mode: the lint cache leaves out the uid, never the name.
+NAME_AND_UID = re.compile(rb'"name":"([^"]*)","uid":"' + re.escape(OBJECT_UID) + rb'"')
 WARMUP = 200
 
 
@@ -55,15 +58,16 @@ def main() -> int:
 
     path = Path(args.review) if args.review.endswith(".json") else HERE / "reviews" / f"{args.review}.json"
     template = path.read_bytes()
-    if not args.repeat and OBJECT_UID not in template:
-        parser.error(f"{path} has no metadata.uid {OBJECT_UID.decode()} to vary: use --repeat")
+    if not args.repeat and not NAME_AND_UID.search(template):
+        parser.error(f"{path} has no metadata name followed by uid {OBJECT_UID.decode()} to vary: use --repeat")
     serial = itertools.count()
 
     def bodies(count: int) -> list[bytes]:
         """`count` request bodies, each object new to the webhook (unless --repeat)."""
         if args.repeat:
             return [template] * count
-        return [template.replace(OBJECT_UID, b"%08d-0000-4000-8000-000000000000" % next(serial), 1)
+        return [NAME_AND_UID.sub(lambda m, n=next(serial): b'"name":"%s-%d","uid":"%08d-0000-4000-8000-000000000000"'
+                                 % (m.group(1), n, n), template, count=1)
                 for _ in range(count)]
 
     try:

@@ -102,6 +102,8 @@ def contains(container, item) -> bool:
         ti = type(item)
         if ti is str:
             return item in container  # a string only ever equals a string
+        if (ti is int or ti is float) and item not in container:
+            return False  # eq() of numbers implies ==, so no element is eq() either
         return any(eq(x, item) for x in container)
     if tc is dict:
         try:

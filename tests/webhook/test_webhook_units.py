@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import orjson
+
 import pytest
 
 from policylint.model import Finding, Severity
@@ -201,9 +203,13 @@ def test_cache_key_ignores_what_the_apiserver_rewrites():
     from webhook.cache import LintCache, digest
 
     obj = service_entry()
-    rewritten = {**obj, "metadata": {**obj["metadata"], "resourceVersion": "99", "managedFields": []}}
+    rewritten = {**obj, "metadata": {**obj["metadata"], "resourceVersion": "99", "managedFields": [],
+                                     "uid": "0f2c0050-7a1b-4c3d-9e8f-000000000002", "generation": 3,
+                                     "creationTimestamp": "2026-11-21T10:00:00Z"}}
     changed = {**obj, "spec": {**obj["spec"], "resolution": "NONE"}}
+    renamed = {**obj, "metadata": {**obj["metadata"], "name": "other"}}
     assert digest(obj) == digest(rewritten) != digest(changed)
+    assert digest(renamed) not in (digest(obj), digest(changed))
     cache, calls = LintCache(2), []
     lint = lambda: calls.append(1) or ("finding",)  # noqa: E731
     assert cache.findings(obj, 0, lint) == cache.findings(rewritten, 0, lint) == ("finding",)
@@ -213,6 +219,16 @@ def test_cache_key_ignores_what_the_apiserver_rewrites():
     assert (len(calls), cache.hits, cache.misses) == (4, 1, 4)
     assert LintCache(0).findings(obj, 0, lint) == ("finding",) and len(calls) == 5
     assert LintCache(8).findings(obj, None, lint) == ("finding",) and len(calls) == 6
+
+
+def test_large_objects_are_keyed_by_a_digest_and_small_ones_by_their_exact_content():
+    from webhook.cache import KEY_BYTES, VOLATILE_METADATA, digest
+
+    small = service_entry()
+    large = service_entry(annotations={"note": "x" * KEY_BYTES})
+    assert len(digest(large)) == 16 and digest(large) != digest(service_entry(annotations={"note": "y" * KEY_BYTES}))
+    content = {k: v for k, v in small["metadata"].items() if k not in VOLATILE_METADATA}
+    assert "uid" in small["metadata"] and orjson.loads(digest(small)) == {**small, "metadata": content}
 
 
 # -- what the linter is given ------------------------------------------------------------------------------
