@@ -26,6 +26,16 @@ def freeze(key):
     return tuple(freeze(k) for k in key) if isinstance(key, list) else key
 
 
+def _store(table: dict, origins: dict, key, value, origin: Origin) -> None:
+    bucket = table.get(key)
+    if bucket is None:
+        table[key] = [value]
+    else:
+        bucket.append(value)
+    if type(value) is dict:  # maps are what fileOf()/lineOf() are asked about
+        origins[id(value)] = origin
+
+
 class IndexStore:
     """Lookup tables declared by `index` blocks; keys compare by value, results keep input order."""
 
@@ -40,13 +50,7 @@ class IndexStore:
             table = tables.get(name)
             if table is None:
                 table = tables[name] = {}
-            bucket = table.get(key)
-            if bucket is None:
-                table[key] = [value]
-            else:
-                bucket.append(value)
-            if type(value) is dict:
-                origins[id(value)] = origin
+            _store(table, origins, key, value, origin)
 
     def document_of(self, data) -> Origin | None:
         return self._origins.get(id(data))
@@ -140,12 +144,6 @@ class LazyIndexStore:
     def _table(self, name: str) -> dict:
         table: dict = {}
         for key, value, origin in self._build(name, self._documents):
-            bucket = table.get(key)
-            if bucket is None:
-                table[key] = [value]
-            else:
-                bucket.append(value)
-            if type(value) is dict:
-                self._origins[id(value)] = origin
+            _store(table, self._origins, key, value, origin)
         self._tables[name] = table
         return table

@@ -536,17 +536,22 @@ def service_entry_port_protocols(ports: Any) -> list[list]:
         return []
     out = []
     for port in items:
-        if type(port) is dict:
-            number, protocol = port.get("number"), port.get("protocol")
-        else:
-            number = protocol = None
-        if type(number) in (list, dict):
-            number = _as_index_key(number)
-            if number is _NO_KEY:
-                continue  # an index never stores such a key
+        number, protocol = _number_and_protocol(port)
+        if number is _NO_KEY:
+            continue  # an index never stores such a key
         shown = "unset" if protocol is None or protocol == "" else protocol
         out.append([number, conflict_protocol_key(protocol), shown])
     return out
+
+
+def _number_and_protocol(port: Any) -> tuple:
+    """A port's number as an index key (`_NO_KEY` when it cannot be one) and its protocol."""
+    if type(port) is not dict:
+        return None, None
+    number = port.get("number")
+    if type(number) in (list, dict):
+        number = _as_index_key(number)
+    return number, port.get("protocol")
 
 
 @builtin("serviceEntryPortConflicts", "per port of `ports` (in order) that xr_se_by_host values among `entries` (nested lists), visible to a namespace `me` sees, declare with another protocol: [{index, port, others: [\"ns/name (shown)\", ...]}]")
@@ -581,14 +586,9 @@ def service_entry_port_conflicts(entries: Any, ports: Any, me: Any) -> list[dict
     items = enumerate(ports) if type(ports) is list else ((key, key) for key in ports)
     out = []
     for index, port in items:
-        if type(port) is dict:
-            number, protocol = port.get("number"), port.get("protocol")
-        else:
-            number = protocol = None
-        if type(number) in (list, dict):
-            number = _as_index_key(number)
-            if number is _NO_KEY:
-                continue  # lookup() of such a key finds nothing
+        number, protocol = _number_and_protocol(port)
+        if number is _NO_KEY:
+            continue  # lookup() of such a key finds nothing
         mine = conflict_protocol_key(protocol)
         found: list[str] = []
         for bucket, members in candidates:
