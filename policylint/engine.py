@@ -101,7 +101,6 @@ class Engine:
         for problem in problems:
             out.findings.append(problem_finding(problem))
             out.parse_errors += 1
-        env = self.env
         for doc in documents:
             out.documents += 1
             plan = self.plan(doc.kind_key)
@@ -110,17 +109,23 @@ class Engine:
                 continue
             if plan.indexes:
                 self._index(doc, plan.indexes, out)
-            for check, params, ar in plan.local:
-                try:
-                    hits = check(doc, params, env)
-                except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run
-                    out.findings.append(rule_failure(ar.rule.id, doc, exc))
-                    continue
-                if hits:
-                    out.findings.extend(self.findings(ar, doc, hits))
+            if plan.local:
+                self._local_findings(doc, plan.local, out.findings)
             if plan.cross:
                 out.kept.append(doc)
         return out
+
+    def _local_findings(self, doc, local: tuple, findings: list) -> None:
+        """Run the rules that need nothing but the document; their findings go to `findings`."""
+        env = self.env
+        for check, params, ar in local:
+            try:
+                hits = check(doc, params, env)
+            except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run
+                findings.append(rule_failure(ar.rule.id, doc, exc))
+                continue
+            if hits:
+                findings.extend(self.findings(ar, doc, hits))
 
     def _index(self, doc, indexes: tuple, out: FileOutcome) -> None:
         origin = Origin(doc.file, doc.line)
@@ -187,20 +192,13 @@ class Engine:
         findings: list[Finding] = []
         kept = []
         skipped = 0
-        env = self.env
         for doc in documents:
             plan = self.plan(doc.kind_key)
             if plan is None:
                 skipped += 1
                 continue
-            for check, params, ar in plan.local:
-                try:
-                    hits = check(doc, params, env)
-                except Exception as exc:  # noqa: BLE001 - see process_file()
-                    findings.append(rule_failure(ar.rule.id, doc, exc))
-                    continue
-                if hits:
-                    findings.extend(self.findings(ar, doc, hits))
+            if plan.local:
+                self._local_findings(doc, plan.local, findings)
             if plan.cross:
                 kept.append(doc)
         if kept:
