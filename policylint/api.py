@@ -58,7 +58,9 @@ class Linter:
         builtin_rules: bool = True,
         crds: Sequence[str | os.PathLike] = (),
         use_cache: bool = True,
+        fuse: bool = True,
     ) -> None:
+        """`fuse=False` runs every rule as its own function (for comparing with the fused ones)."""
         from .lang import compile_rule_files
 
         self.config = _with_crds(config or Config(), crds)
@@ -70,7 +72,7 @@ class Linter:
         dirs.extend(Path(d) for d in rule_dirs)
         self.ruleset = compile_rule_files(rule_files(dirs), use_cache=use_cache)
         self.active = self._activate(enable, disable)
-        self.engine = Engine(self.ruleset, self.active, self.config.data)
+        self.engine = Engine(self.ruleset, self.active, self.config.data, fuse=fuse)
         self.rules = self._rule_infos()
         gc.freeze()  # compiled rules live as long as the process: keep them out of every later collection
 
@@ -122,6 +124,12 @@ class Linter:
     def kinds(self) -> frozenset[str]:
         """`group/Kind` keys that some active rule or index reads (`*` when a rule reads every kind)."""
         return self.engine.kinds
+
+    def plan_all_kinds(self) -> None:
+        """Work out the rules of every kind in `kinds()` now (fusing them, lang/fusion.py) rather than at the first
+        document of each kind: a server's first request of a kind then costs what every later one does."""
+        for kind in self.engine.kinds - {"*"}:  # `*` is no kind: its rules are in every kind's plan
+            self.engine.plan(kind)
 
     @property
     def excludes(self) -> tuple[str, ...]:

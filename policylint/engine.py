@@ -12,7 +12,7 @@ that cross-resource rules see every document of the run:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .indexes import EMPTY_CONTEXT, IndexStore, LazyIndexStore, Origin, PreparedContext, freeze, identity
 from .model import Finding, Resource, Severity, render_path
@@ -35,9 +35,15 @@ class ActiveRule:
 class KindPlan:
     """Everything the engine does with one `group/Kind`, worked out once per run."""
 
-    local: tuple  # (check, params, ActiveRule) of the rules that need nothing but the document
+    local: tuple  # ActiveRules that need nothing but the document
     cross: tuple  # ActiveRules that call lookup(): run in phase 2
     indexes: tuple  # CompiledIndexes fed by this kind
+    # The local and the cross rules each as one fused function (lang/fusion.py), with their params in order;
+    # None where there is at most one rule or fusion is off.
+    local_fused: Callable | None = None
+    local_params: tuple = ()
+    cross_fused: Callable | None = None
+    cross_params: tuple = ()
 
 
 @dataclass
@@ -56,10 +62,12 @@ _NOTHING = KindPlan((), (), ())
 
 
 class Engine:
-    def __init__(self, ruleset, active: list[ActiveRule], config: Mapping[str, Any]) -> None:
+    def __init__(self, ruleset, active: list[ActiveRule], config: Mapping[str, Any], *, fuse: bool = True) -> None:
         from .lang import Env
 
         self.config = config
+        self.ruleset = ruleset
+        self.fuse = fuse
         # Phase 1 never looks anything up; phase 2 gets a store of its own per run (see cross_findings()).
         self.env = Env(config=config, lookup=IndexStore().lookup)
         self._local: dict[str, list[ActiveRule]] = {}
@@ -88,11 +96,18 @@ class Engine:
         def pick(table: dict) -> tuple:
             return (*table.get(kind_key, ()), *(table.get("*", ()) if wildcard else ()))
 
-        local = pick(self._local)
-        plan = KindPlan(tuple((ar.rule.check, ar.params, ar) for ar in local), pick(self._cross),
-                        tuple(self._indexes.get(kind_key, ())))
+        local, cross = pick(self._local), pick(self._cross)
+        plan = KindPlan(local, cross,
+                        tuple(self._indexes.get(kind_key, ())),
+                        self._fused(local), tuple(ar.params for ar in local),
+                        self._fused(cross), tuple(ar.params for ar in cross))
         self._plans[kind_key] = plan if plan != _NOTHING else None
         return self._plans[kind_key]
+
+    def _fused(self, rules: tuple) -> Callable | None:
+        if not self.fuse or len(rules) < 2:
+            return None
+        return self.ruleset.fuse([ar.rule for ar in rules])
 
     # -- phase 1 -------------------------------------------------------------------------------------------
 
@@ -110,22 +125,40 @@ class Engine:
             if plan.indexes:
                 self._index(doc, plan.indexes, out)
             if plan.local:
-                self._local_findings(doc, plan.local, out.findings)
+                self._local_findings(doc, plan, out.findings)
             if plan.cross:
                 out.kept.append(doc)
         return out
 
-    def _local_findings(self, doc, local: tuple, findings: list) -> None:
+    def _local_findings(self, doc, plan: KindPlan, findings: list) -> None:
         """Run the rules that need nothing but the document; their findings go to `findings`."""
         env = self.env
-        for check, params, ar in local:
+        if plan.local_fused is not None and self._ran_fused(plan.local_fused, plan.local_params, doc, env,
+                                                            plan.local, findings):
+            return
+        for ar in plan.local:
             try:
-                hits = check(doc, params, env)
+                hits = ar.rule.check(doc, ar.params, env)
             except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run
                 findings.append(rule_failure(ar.rule.id, doc, exc))
                 continue
             if hits:
                 findings.extend(self.findings(ar, doc, hits))
+
+    def _ran_fused(self, fused: Callable, params: tuple, doc, env, rules: tuple, findings: list) -> bool:
+        """Run a fused function; False when it raised, and the rules must run one by one (which tells which
+        rule failed, as PL012)."""
+        try:
+            hits = fused(doc, params, env)
+        except Exception:  # noqa: BLE001 - see the docstring
+            return False
+        if hits:
+            by_rule: dict[int, list] = {}
+            for position, hit in hits:
+                by_rule.setdefault(position, []).append(hit)
+            for position, rule_hits in by_rule.items():
+                findings.extend(self.findings(rules[position], doc, rule_hits))
+        return True
 
     def _index(self, doc, indexes: tuple, out: FileOutcome) -> None:
         origin = Origin(doc.file, doc.line)
@@ -146,7 +179,11 @@ class Engine:
         env = Env(config=self.config, lookup=store.lookup, document_of=store.document_of)
         findings: list[Finding] = []
         for doc in documents:
-            for ar in self.plan(doc.kind_key).cross:
+            plan = self.plan(doc.kind_key)
+            if plan.cross_fused is not None and self._ran_fused(plan.cross_fused, plan.cross_params, doc, env,
+                                                                plan.cross, findings):
+                continue
+            for ar in plan.cross:
                 try:
                     hits = ar.rule.check(doc, ar.params, env)
                 except Exception as exc:  # noqa: BLE001 - see process_file()
@@ -198,7 +235,7 @@ class Engine:
                 skipped += 1
                 continue
             if plan.local:
-                self._local_findings(doc, plan.local, findings)
+                self._local_findings(doc, plan, findings)
             if plan.cross:
                 kept.append(doc)
         if kept:

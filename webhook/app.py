@@ -101,6 +101,9 @@ def create_app(
             state.startup_error = exc
             logs.event(logging.ERROR, "rules failed to compile", detail=str(exc), error=logs.error_fields(exc))
             raise
+        plan = getattr(built, "plan_all_kinds", None)
+        if plan is not None:
+            plan()  # fused rule functions are compiled here, not on a kind's first request
         state.context = context_provider or ConfigContextProvider(settings.context_objects, settings.context_files)
         state.controller = AdmissionController(built, settings, state.context, state.evaluator)
         state.metrics.watch_cache(state.controller.cache)

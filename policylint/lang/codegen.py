@@ -7,6 +7,7 @@ no later `for` follows is computed where it is first used, so a `when` that shor
 from __future__ import annotations
 
 import difflib
+from contextlib import contextmanager
 
 from . import ast
 from .clauses import constant_value
@@ -64,23 +65,26 @@ def _function(name: str, signature: str, fb: FunctionBuilder, prologue: list[str
 
 
 def _rule_body(fb: FunctionBuilder, rule: ast.RuleDecl) -> list[str]:
-    guards = _hoisted_conditions(rule)
+    guards = hoisted_conditions(rule)
 
     def innermost(scope: dict, loop: Binding | None) -> None:
-        def hit() -> None:
-            message = _message(fb, rule.message, scope)
-            path = _at(fb, rule.at, scope, loop)
-            fix = _fix(fb, rule.fix, scope)
-            column = "None" if rule.column_expr is None else f"_column({fb.value(rule.column_expr, scope)})"
-            fb.emit(f"hits.append(_Hit({message}, {path}, {fix}, {column}))")
-
-        _when_all(fb, guards.get(len(rule.steps), []), scope, hit)
+        _when_all(fb, guards.get(len(rule.steps), []), scope, lambda: emit_hit(fb, rule, scope, loop, "hits.append({})"))
 
     _steps(fb, rule.steps, 0, {}, None, innermost, guards)
     return fb.lines
 
 
-def _hoisted_conditions(rule: ast.RuleDecl) -> dict[int, list]:
+def emit_hit(fb: FunctionBuilder, rule: ast.RuleDecl, scope: dict, loop: Binding | None, record: str) -> None:
+    """The statements that record one hit of `rule` (message, path, fix and column are computed only here);
+    `record` is the statement, with `{}` where the hit goes."""
+    message = _message(fb, rule.message, scope)
+    path = _at(fb, rule.at, scope, loop)
+    fix = _fix(fb, rule.fix, scope)
+    column = "None" if rule.column_expr is None else f"_column({fb.value(rule.column_expr, scope)})"
+    fb.emit(record.format(f"_Hit({message}, {path}, {fix}, {column})"))
+
+
+def hoisted_conditions(rule: ast.RuleDecl) -> dict[int, list]:
     """The `&&` operands of `when`, each placed before the first step after which everything it names is bound.
 
     Expressions are pure and total, so the order of the operands does not change the result; testing
@@ -94,7 +98,7 @@ def _hoisted_conditions(rule: ast.RuleDecl) -> dict[int, list]:
             bound_after[name] = i + 1
     guards: dict[int, list] = {}
     for operand in _conjuncts(rule.when):
-        names = _names(operand)
+        names = names_in(operand)
         if any(_looks_misspelt(name, bound_after) for name in names):
             position = len(rule.steps)  # where every variable is in scope, so the compiler can name the right one
         else:
@@ -115,7 +119,7 @@ def _conjuncts(node) -> list:
     return [node]
 
 
-def _names(node) -> set[str]:
+def names_in(node) -> set[str]:
     """Every bare name in an expression (macro variables too: a clash only delays hoisting)."""
     if isinstance(node, ast.Name):
         return {node.name}
@@ -124,9 +128,9 @@ def _names(node) -> set[str]:
         for child in (value if isinstance(value, tuple) else (value,)):
             if isinstance(child, tuple):
                 for part in child:
-                    found |= _names(part)
+                    found |= names_in(part)
             elif hasattr(child, "__slots__") and hasattr(child, "line"):
-                found |= _names(child)
+                found |= names_in(child)
     return found
 
 
@@ -166,20 +170,26 @@ def _steps(fb: FunctionBuilder, steps: list, i: int, scope: dict, loop: Binding 
     step = steps[i]
     if isinstance(step, ast.LetStep):
         lazy = not any(isinstance(s, ast.ForStep) for s in steps[i + 1:])
-        _steps(fb, steps, i + 1, {**scope, step.name: _let(fb, step, scope, lazy)}, loop, innermost, guards)
+        _steps(fb, steps, i + 1, {**scope, step.name: let_binding(fb, step, scope, lazy)}, loop, innermost, guards)
         return
+    with for_block(fb, step, scope) as bindings:
+        _steps(fb, steps, i + 1, {**scope, **bindings}, bindings[step.names[-1]], innermost, guards)
+
+
+@contextmanager
+def for_block(fb: FunctionBuilder, step: ast.ForStep, scope: dict):
+    """Emit the loop of a `for` step; the body is emitted inside the `with`, which yields {name: Binding}."""
     header, bindings, prelude = _for(fb, step, scope)
     with fb.block(header):
         for line in prelude:
             fb.emit(line)
-        inner = {**scope, **bindings}
         filtered = _filter_condition(step)
         if filtered is not None:
             var, predicate = filtered
-            condition = fb.test(predicate, {**inner, var: bindings[step.names[0]]})
+            condition = fb.test(predicate, {**scope, **bindings, var: bindings[step.names[0]]})
             fb.emit(f"if not {condition}:")
             fb.emit("    continue")
-        _steps(fb, steps, i + 1, inner, bindings[step.names[-1]], innermost, guards)
+        yield bindings
 
 
 def _filter_condition(step: ast.ForStep):
@@ -233,7 +243,7 @@ def _for(fb: FunctionBuilder, step: ast.ForStep, scope: dict):
     return header, {names[0]: Binding(py=key_var, path=path), names[1]: Binding(py=value_var, path=path)}, []
 
 
-def _let(fb: FunctionBuilder, step: ast.LetStep, scope: dict, lazy: bool) -> Binding:
+def let_binding(fb: FunctionBuilder, step: ast.LetStep, scope: dict, lazy: bool) -> Binding:
     node = step.value
     if _is_path_conditional(fb, node, scope):
         # The value and its path both depend on the condition: compute them together, now.

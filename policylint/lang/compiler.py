@@ -7,7 +7,9 @@ raised together as one `RuleCompileError`.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,8 @@ class CompiledRule:
     line: int
     uses_lookup: bool
     check: Callable[[Any, Any, runtime.Env], list]  # check(doc, params, env) -> list[Hit]
+    unit_key: str = ""  # cache key of the compiled file: names the rule's exact code in a fused function's key
+    decl: bytes = b""  # the pickled declaration, for fusion
 
     def __repr__(self) -> str:
         return f"CompiledRule({self.id} {self.name} at {self.source}:{self.line})"
@@ -54,6 +58,33 @@ class CompiledIndex:
 class RuleSet:
     rules: list = field(default_factory=list)
     indexes: list = field(default_factory=list)
+    registry: dict = field(default_factory=dict)
+    cache: Cache | None = None
+
+    def fuse(self, rules: list[CompiledRule]) -> Callable | None:
+        """One function evaluating `rules` together (see fusion.py): `fused(doc, params_tuple, env)` ->
+        [(position in rules, Hit)], or None for a document that is not a mapping. Cached on disk like the rule
+        files; None when the rules cannot be fused (the caller runs them one by one)."""
+        digest = hashlib.sha256(b"fused")
+        for rule in rules:
+            digest.update(f"\0{rule.unit_key}\0{rule.id}".encode())
+        key = digest.hexdigest()
+        entry = self.cache.load(key) if self.cache is not None else None
+        if entry is None:
+            from .fusion import FusionError, generate_fused
+
+            try:
+                source = generate_fused([pickle.loads(rule.decl) for rule in rules], self.registry)
+            except (FusionError, pickle.UnpicklingError, EOFError):
+                return None
+            entry = {"source": source, "code": compile(source, "<policylint fused rules>", "exec")}
+            if self.cache is not None:
+                self.cache.store(key, entry)
+        from .fusion import FUNCTION
+
+        namespace = _namespace(self.registry)
+        exec(entry["code"], namespace)
+        return namespace[FUNCTION]
 
 
 def compile_rule_files(paths, *, use_cache: bool = True) -> RuleSet:
@@ -64,7 +95,7 @@ def compile_rule_files(paths, *, use_cache: bool = True) -> RuleSet:
     root = cache_dir() if use_cache else None
     cache = Cache(root) if root is not None else None
     errors: list[CompileError] = []
-    units: list[tuple[str, dict]] = []
+    units: list[tuple[str, str, dict]] = []  # (display, cache key, entry)
     for path in paths:
         display = str(path)
         try:
@@ -75,22 +106,24 @@ def compile_rule_files(paths, *, use_cache: bool = True) -> RuleSet:
             continue
         key = entry_key(content, fingerprint)
         entry = cache.load(key) if cache is not None else None
-        if entry is None or not all(name in registry for name in entry["builtins"]):
+        if entry is None or "decls" not in entry or not all(name in registry for name in entry["builtins"]):
             entry, file_errors = _compile_file(display, text, registry, root)
             if file_errors:
                 errors.extend(file_errors)
                 continue
             if cache is not None:
                 cache.store(key, entry)
-        units.append((display, entry))
+        units.append((display, key, entry))
     errors.extend(_cross_file_errors(units))
     if errors:
         raise RuleCompileError(errors)
-    return _instantiate(units, registry)
+    ruleset = _instantiate(units, registry)
+    ruleset.cache = cache
+    return ruleset
 
 
 def _compile_file(display: str, text: str, registry: dict, root: Path | None) -> tuple[dict, list]:
-    from . import clauses, codegen, parser
+    from . import ast, clauses, codegen, parser
 
     sink = ErrorSink(display, text)
     parser.get_parser(root)
@@ -102,14 +135,16 @@ def _compile_file(display: str, text: str, registry: dict, root: Path | None) ->
         warnings.simplefilter("ignore")
         code = compile(source, f"<policylint {display}>", "exec")
     used = sorted({name for name in registry if f"_builtin({name!r})" in source})
-    return {"meta": meta, "source": source, "code": code, "builtins": used}, []
+    rule_decls = {decl.id: pickle.dumps(decl, protocol=pickle.HIGHEST_PROTOCOL)
+                  for decl in decls if isinstance(decl, ast.RuleDecl)}
+    return {"meta": meta, "source": source, "code": code, "builtins": used, "decls": rule_decls}, []
 
 
-def _cross_file_errors(units: list[tuple[str, dict]]) -> list[CompileError]:
+def _cross_file_errors(units: list[tuple[str, str, dict]]) -> list[CompileError]:
     errors = []
     rule_ids: dict[str, str] = {}
     index_names: dict[str, str] = {}
-    for display, entry in units:
+    for display, _, entry in units:
         for rule in entry["meta"]["rules"]:
             first = rule_ids.setdefault(rule["id"], f"{display}:{rule['line']}")
             if first != f"{display}:{rule['line']}":
@@ -122,7 +157,7 @@ def _cross_file_errors(units: list[tuple[str, dict]]) -> list[CompileError]:
                 errors.append(CompileError(display, index["line"], index["column"],
                                            f"duplicate index {index['name']} (first declared at {first})",
                                            index["source_line"]))
-    for display, entry in units:
+    for display, _, entry in units:
         for use in entry["meta"]["lookups"]:
             if use["name"] not in index_names:
                 errors.append(CompileError(display, use["line"], use["column"],
@@ -131,12 +166,16 @@ def _cross_file_errors(units: list[tuple[str, dict]]) -> list[CompileError]:
     return errors
 
 
-def _instantiate(units: list[tuple[str, dict]], registry: dict) -> RuleSet:
-    ruleset = RuleSet()
-    builtin = lambda name: registry[name].fn  # noqa: E731
-    for display, entry in units:
-        namespace = runtime.namespace()
-        namespace["_builtin"] = builtin
+def _namespace(registry: dict) -> dict:
+    namespace = runtime.namespace()
+    namespace["_builtin"] = lambda name: registry[name].fn
+    return namespace
+
+
+def _instantiate(units: list[tuple[str, str, dict]], registry: dict) -> RuleSet:
+    ruleset = RuleSet(registry=registry)
+    for display, key, entry in units:
+        namespace = _namespace(registry)
         exec(entry["code"], namespace)
         meta = entry["meta"]
         for rule in meta["rules"]:
@@ -144,7 +183,7 @@ def _instantiate(units: list[tuple[str, dict]], registry: dict) -> RuleSet:
                 id=rule["id"], name=rule["name"], severity=Severity(rule["severity"]), kinds=tuple(rule["kinds"]),
                 summary=rule["summary"], istio_code=rule["istio_code"], params=dict(rule["params"]),
                 doc=rule["doc"], source=display, line=rule["line"], uses_lookup=rule["uses_lookup"],
-                check=namespace[rule["function"]],
+                check=namespace[rule["function"]], unit_key=key, decl=entry["decls"][rule["id"]],
             ))
         for index in meta["indexes"]:
             ruleset.indexes.append(CompiledIndex(

@@ -91,6 +91,7 @@ class FunctionBuilder:
         self._memo: list[dict] = [{}]
         self._counter = 0
         self.used_params: set[str] = set()
+        self.param_prefix = "p_"  # a fused function names each rule's parameters apart (see fusion.py)
         self.uses_config = False
         self.lookups: list[tuple[str, int, int]] = []
 
@@ -249,7 +250,7 @@ class FunctionBuilder:
             known = ", ".join(sorted(self.params)) or "none"
             return self.error(node, f"unknown param {name!r} (declared: {known})")
         self.used_params.add(name)
-        return f"p_{name}"
+        return f"{self.param_prefix}{name}"
 
     def _Unary(self, node, scope) -> str:
         if node.op == "!":

@@ -1,0 +1,86 @@
+"""Fused rule functions (policylint/lang/fusion.py) give exactly the findings of the rules run one by one."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from policylint.api import Linter
+from policylint.builtins import load
+from policylint.lang import compile_rule_files
+from policylint.lang.fusion import generate_fused
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
+RULES = Path(__file__).resolve().parent.parent / "rules"
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {"template": {
+        "metadata": {"annotations": {
+            "traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8, 172.16.0.0/12",
+            "traffic.sidecar.istio.io/excludeOutboundPorts": "15020,abc",
+        }},
+        "spec": {"containers": [{"name": "web", "image": "web:1"}]},
+    }},
+}
+
+
+@pytest.fixture(scope="module")
+def linters() -> tuple[Linter, Linter]:
+    return Linter(), Linter(fuse=False)
+
+
+def test_every_fixture_gives_the_same_findings_fused_and_one_by_one(linters):
+    fused, separate = linters
+    paths = sorted(p for p in FIXTURES.glob("*/*") if p.is_file())
+    with_findings = 0
+    for path in paths:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        expected = separate.lint_text(text, path.name).findings
+        assert fused.lint_text(text, path.name).findings == expected, path
+        with_findings += bool(expected)
+    assert len(paths) > 300 and with_findings > 150  # a fixture folder that vanished must not pass silently
+
+
+def test_every_kind_with_several_rules_has_fused_functions(linters):
+    engine = linters[0].engine
+    counted = 0
+    for kind in sorted(engine.kinds):
+        plan = engine.plan(kind)
+        if plan is None:
+            continue
+        assert (plan.local_fused is not None) == (len(plan.local) > 1), kind
+        assert (plan.cross_fused is not None) == (len(plan.cross) > 1), kind
+        counted += len(plan.local) > 1
+    assert counted > 10
+    assert linters[1].engine.plan("apps/Deployment").local_fused is None
+
+
+def test_rules_that_start_alike_share_one_condition():
+    ruleset = compile_rule_files(sorted(RULES.glob("capture/CAP31[34].rule")), use_cache=False)
+    import pickle
+
+    source = generate_fused([pickle.loads(rule.decl) for rule in ruleset.rules], load())
+    # both rules test captureFacts(self).injected after the same key test: one call, one `if`, two hits
+    assert source.count("_builtin('captureFacts')") == 1
+    assert source.count("_K0(doc, (), data)") == 1
+    assert source.count("out.append((0, _Hit(") == 1 and source.count("out.append((1, _Hit(") == 1
+
+
+def test_a_rule_that_raises_inside_a_fused_function_is_reported_alone(monkeypatch):
+    registry = load()
+
+    def broken(*args):
+        raise ValueError("broken on purpose")
+
+    monkeypatch.setitem(registry, "portListProblem", dataclasses.replace(registry["portListProblem"], fn=broken))
+    fused, separate = Linter(use_cache=False), Linter(use_cache=False, fuse=False)
+    assert fused.engine.plan("apps/Deployment").local_fused is not None
+    report = fused.lint_objects([DEPLOYMENT])
+    assert report == separate.lint_objects([DEPLOYMENT])
+    rules = [(f.rule, f.message.split(" ")[0] if f.rule == "PL012" else f.path) for f in report.findings]
+    assert ("CAP301", 'spec.template.metadata.annotations["traffic.sidecar.istio.io/includeOutboundIPRanges"]') \
+        in rules
+    assert ("PL012", "CAP303") in rules  # the rule that called the broken builtin, by name
+    assert all(rule != "CAP303" for rule, _ in rules)
