@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +15,9 @@ from policylint.builtins import load
 from policylint.lang import compile_rule_files
 from policylint.lang.fusion import generate_fused
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
-RULES = Path(__file__).resolve().parent.parent / "rules"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "rules"
+RULES = ROOT / "rules"
 
 DEPLOYMENT = {
     "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
@@ -59,8 +64,6 @@ def test_every_kind_with_several_rules_has_fused_functions(linters):
 
 def test_rules_that_start_alike_share_one_condition():
     ruleset = compile_rule_files(sorted(RULES.glob("capture/CAP31[34].rule")), use_cache=False)
-    import pickle
-
     source = generate_fused([pickle.loads(rule.decl) for rule in ruleset.rules], load())
     # both rules test captureFacts(self).injected after the same key test: one call, one `if`, two hits
     assert source.count("_builtin('captureFacts')") == 1
@@ -84,3 +87,30 @@ def test_a_rule_that_raises_inside_a_fused_function_is_reported_alone(monkeypatc
         in rules
     assert ("PL012", "CAP303") in rules  # the rule that called the broken builtin, by name
     assert all(rule != "CAP303" for rule, _ in rules)
+
+
+FUSED_PROBE = """
+import sys
+from policylint.api import Linter
+linter = Linter()
+linter.plan_all_kinds()
+plans = [linter.engine.plan(kind) for kind in sorted(linter.kinds() - {"*"})]
+print(sum(p is not None and p.local_fused is not None for p in plans), 'lark' in sys.modules)
+"""
+
+
+def test_fused_functions_are_cached_so_a_warm_start_never_imports_lark(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "POLICYLINT_NO_CACHE"}
+    env.update(POLICYLINT_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+
+    def probe() -> tuple[int, str]:
+        result = subprocess.run([sys.executable, "-c", FUSED_PROBE], env=env, capture_output=True, text=True,
+                                check=True, cwd=ROOT)
+        fused, lark = result.stdout.split()
+        return int(fused), lark
+
+    cold = probe()
+    files = len(list((tmp_path / "cache" / "rules").iterdir()))
+    assert cold[0] > 10 and cold[1] == "True"
+    assert probe() == (cold[0], "False")
+    assert len(list((tmp_path / "cache" / "rules").iterdir())) == files  # nothing new: every fused entry was hit

@@ -21,6 +21,9 @@ from .cache import Cache, cache_dir, compiler_fingerprint, entry_key
 from .errors import CompileError, ErrorSink, RuleCompileError
 
 
+_FUSED = "fused"  # the name of a fused function in its generated module
+
+
 @dataclass(slots=True, eq=False)
 class CompiledRule:
     id: str
@@ -71,20 +74,18 @@ class RuleSet:
         key = digest.hexdigest()
         entry = self.cache.load(key) if self.cache is not None else None
         if entry is None:
-            from .fusion import FusionError, generate_fused
+            from .fusion import FusionError, generate_fused  # imports the parser: only on a cache miss
 
             try:
-                source = generate_fused([pickle.loads(rule.decl) for rule in rules], self.registry)
+                source = generate_fused([pickle.loads(rule.decl) for rule in rules], self.registry, _FUSED)
             except (FusionError, pickle.UnpicklingError, EOFError):
                 return None
             entry = {"source": source, "code": compile(source, "<policylint fused rules>", "exec")}
             if self.cache is not None:
                 self.cache.store(key, entry)
-        from .fusion import FUNCTION
-
         namespace = _namespace(self.registry)
         exec(entry["code"], namespace)
-        return namespace[FUNCTION]
+        return namespace[_FUSED]
 
 
 def compile_rule_files(paths, *, use_cache: bool = True) -> RuleSet:
