@@ -14,6 +14,7 @@ from policylint.api import Linter
 from policylint.builtins import load
 from policylint.lang import compile_rule_files
 from policylint.lang.fusion import generate_fused
+from policylint.lang.hoist import hoist_field_reads
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "rules"
@@ -68,6 +69,8 @@ def test_rules_that_start_alike_share_one_condition():
     # both rules test captureFacts(self).injected after the same key test: one call, one `if`, two hits
     assert source.count("_builtin('captureFacts')") == 1
     assert source.count("_K0(doc, (), data)") == 1
+    # `let pod = kind == "Pod" ? ...` comes first and is shared; its fields are read once, at the top level
+    assert source.count("data.get('kind')") == 1 and source.count(".get('jobTemplate')") == 1
     assert source.count("out.append((0, _Hit(") == 1 and source.count("out.append((1, _Hit(") == 1
 
 
@@ -114,3 +117,60 @@ def test_fused_functions_are_cached_so_a_warm_start_never_imports_lark(tmp_path)
     assert cold[0] > 10 and cold[1] == "True"
     assert probe() == (cold[0], "False")
     assert len(list((tmp_path / "cache" / "rules").iterdir())) == files  # nothing new: every fused entry was hit
+
+
+HOIST_INPUT = '''\
+def fused(doc, P, env):
+    data = doc.data
+    out = []
+    _t1 = data.get('kind')
+    if _t1 == 'Pod':
+        v_pod = data
+    else:
+        v_pod = _t1
+    if _t1 == 'Job':
+        _t2 = data.get('spec')
+        _t3 = _t2.get('template') if type(_t2) is dict else None
+        out.append(_t3)
+    if P:
+        _t4 = data.get('spec')
+        _t5 = _t4.get('template') if type(_t4) is dict else None
+        _t6 = v_pod.get('metadata') if type(v_pod) is dict else None
+        for v_x in _t5:
+            _t7 = v_x.get('name') if type(v_x) is dict else None
+            out.append((_t6, _t7))
+    _t8 = True
+    if P:
+        _t8 = env.get('a') if type(env) is dict else None
+    return out
+'''
+
+HOIST_OUTPUT = '''\
+def fused(doc, P, env):
+    data = doc.data
+    out = []
+    _t1 = data.get('kind')
+    if _t1 == 'Pod':
+        v_pod = data
+    else:
+        v_pod = _t1
+    _t2 = data.get('spec')
+    _t3 = _t2.get('template') if type(_t2) is dict else None
+    if _t1 == 'Job':
+        out.append(_t3)
+    _t6 = v_pod.get('metadata') if type(v_pod) is dict else None
+    if P:
+        for v_x in _t3:
+            _t7 = v_x.get('name') if type(v_x) is dict else None
+            out.append((_t6, _t7))
+    _t8 = True
+    if P:
+        _t8 = env.get('a') if type(env) is dict else None
+    return out
+'''
+
+
+def test_field_reads_move_to_the_top_level_once():
+    # spec.template is read once for both blocks; a read over a loop variable or into a variable assigned twice
+    # stays where it is; v_pod, given a value in both branches of one `if`, is as good as a single assignment.
+    assert hoist_field_reads(HOIST_INPUT, "fused") == HOIST_OUTPUT
