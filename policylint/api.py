@@ -15,6 +15,7 @@ from .config import Config, ConfigError
 from .engine import ActiveRule, Engine, FileOutcome
 from .indexes import EMPTY_CONTEXT, PreparedContext
 from .model import LintReport, RuleInfo, Severity, Summary
+from .objects import ObjectDocument
 
 BUILTIN_RULES_DIRS = (
     Path(__file__).parent / "_rules",  # installed wheel
@@ -187,8 +188,6 @@ class Linter:
         """Lint decoded objects together. Cross-resource rules also see the context: `context_objects`, or the
         same objects indexed once by `prepare_context` (faster when many calls share them). A context object
         that is the same resource (group, kind, namespace, name) as a linted object is replaced by it."""
-        from .objects import ObjectDocument
-
         docs = [ObjectDocument(obj, source, i) for i, obj in enumerate(objects)]
         if context is None:
             context = self.prepare_context(context_objects) if context_objects else EMPTY_CONTEXT
@@ -197,8 +196,6 @@ class Linter:
 
     def prepare_context(self, objects: Iterable[Mapping[str, Any]]) -> PreparedContext:
         """Index context objects once, for `lint_objects(..., context=...)`; they are never reported on."""
-        from .objects import ObjectDocument
-
         return self.engine.prepare_context(ObjectDocument(obj, "<context>", i) for i, obj in enumerate(objects))
 
     def _report(self, outcomes: list[FileOutcome], *, files: int) -> LintReport:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from .indexes import EMPTY_CONTEXT, IndexStore, LazyIndexStore, Origin, PreparedContext, freeze, identity
+from .lang.runtime import Env
 from .model import Finding, Resource, Severity, render_path
 
 IGNORE_ANNOTATION = "policylint.io/ignore"
@@ -63,8 +64,6 @@ _NOTHING = KindPlan((), (), ())
 
 class Engine:
     def __init__(self, ruleset, active: list[ActiveRule], config: Mapping[str, Any], *, fuse: bool = True) -> None:
-        from .lang import Env
-
         self.config = config
         self.ruleset = ruleset
         self.fuse = fuse
@@ -174,8 +173,6 @@ class Engine:
 
     def cross_findings(self, documents: Iterable, store: IndexStore | LazyIndexStore) -> list[Finding]:
         """Run the lookup rules on the kept documents against the run's merged indexes."""
-        from .lang import Env
-
         env = Env(config=self.config, lookup=store.lookup, document_of=store.document_of)
         findings: list[Finding] = []
         for doc in documents:
@@ -316,10 +313,9 @@ def problem_finding(problem) -> Finding:
 
 def annotation_ignores(data) -> dict[str, str] | None:
     """Parse `policylint.io/ignore: "ID[,ID]: reason"` into {rule id or '*': reason}."""
-    try:
-        raw = data["metadata"]["annotations"][IGNORE_ANNOTATION]
-    except (KeyError, TypeError):
-        return None
+    metadata = data.get("metadata") if type(data) is dict else None
+    annotations = metadata.get("annotations") if type(metadata) is dict else None
+    raw = annotations.get(IGNORE_ANNOTATION) if type(annotations) is dict else None
     if not isinstance(raw, str):
         return None
     ids, _, reason = raw.partition(":")

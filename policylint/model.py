@@ -71,6 +71,24 @@ class Finding:
 
 def render_path(path: Path) -> str:
     """`("spec", "ports", 1, "protocol")` -> `spec.ports[1].protocol`."""
+    try:
+        return _rendered[path]
+    except (KeyError, TypeError):  # TypeError: a segment that is not hashable (never from the engine)
+        pass
+    text = _render_path(path)
+    if len(_rendered) >= 4096:  # the same few paths recur (every admission of a kind); bound the rest
+        _rendered.clear()
+    try:
+        _rendered[path] = text
+    except TypeError:
+        pass
+    return text
+
+
+_rendered: dict = {}
+
+
+def _render_path(path: Path) -> str:
     out: list[str] = []
     for seg in path:
         if isinstance(seg, int):

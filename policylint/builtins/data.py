@@ -46,13 +46,13 @@ def to_string(x):
 
 @builtin("type", "`\"string\"`, `\"int\"`, `\"float\"`, `\"bool\"`, `\"null\"`, `\"list\"`, `\"map\"` (else `\"timestamp\"`/`\"bytes\"`)")
 def type_name(x):
-    name = _TYPE_NAMES.get(type(x))
+    name = TYPE_NAMES.get(type(x))
     if name is not None:
         return name
     return "bytes" if isinstance(x, (bytes, bytearray)) else "timestamp"
 
 
-_TYPE_NAMES = {str: "string", int: "int", float: "float", bool: "bool", type(None): "null", list: "list",
+TYPE_NAMES = {str: "string", int: "int", float: "float", bool: "bool", type(None): "null", list: "list",
                dict: "map"}
 
 

@@ -40,12 +40,26 @@ def call(fb, node, scope: dict) -> str:
             return fb.error(name, "lookup() needs the index name as a string literal")
         fb.lookups.append((name.value, name.line, name.column))
     args = [fb.value(arg, scope) for arg in node.args]
+    if node.name in _INLINED:
+        return _INLINED[node.name](fb, args)
     if builtin.context == "env":
         args.insert(0, "env")
     elif builtin.context == "document":
         path = path_of(fb, node.args[0], scope) if node.args else None
         args[:0] = ["doc", path.render() if path is not None and path.exact else "None"]
     return fb.temp(f"{fb.module.builtin(node.name)}({', '.join(args)})")
+
+
+# The most called data builtins, written out where they are called (no Python call per use); each gives what its
+# function in builtins/data.py gives, which stays the reference (and what the docs list).
+_INLINED = {
+    "default": lambda fb, args: fb.temp(f"({args[1]} if {fb.atom(args[0])} is None else {fb.atom(args[0])})"),
+    "size": lambda fb, args: fb.temp(
+        f"(len({fb.atom(args[0])}) if type({fb.atom(args[0])}) in _SIZED else 0 if {fb.atom(args[0])} is None "
+        f"else None)"),
+    "type": lambda fb, args: fb.temp(
+        f"(_TYPE_NAMES.get(type({fb.atom(args[0])})) or {fb.module.builtin('type')}({fb.atom(args[0])}))"),
+}
 
 
 def arity_ok(fb, node, name: str, got: int, low: int, high: int) -> bool:
