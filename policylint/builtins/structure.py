@@ -930,6 +930,15 @@ def schema_violations_builtin(env, obj):
     try:
         last = _last_crd_paths
         paths = last[1] if last[0] is getattr(env, "config", None) and last[0] is not None else _crd_paths(env)
+        if not paths and type(obj) is dict:  # the usual case, a valid document of a shipped kind: one test
+            api_version, kind = obj.get("apiVersion"), obj.get("kind")
+            compiled = STORE._by_api.get((api_version, kind)) if type(api_version) is str and type(kind) is str \
+                else None
+            try:
+                if compiled is not None and compiled.validator.is_valid(obj):
+                    return []
+            except ValueError:  # a YAML value JSON has no type for: the full path below normalises it
+                pass
         entry = _memo[0] if _memo else None  # the newest: the seven structure rules ask about a document in a row
         if entry is not None and entry[0] is obj and entry[1] == paths:
             return entry[2]
