@@ -275,12 +275,10 @@ class Engine:
             if hit.column is not None:
                 column = hit.column
             reason = _suppression(rule.id, hit.path, doc, ignored)
-            out.append(Finding(
-                rule=rule.id, name=rule.name, severity=ar.severity, message=hit.message,
-                file=doc.file, line=line, column=column, resource=resource,
-                path=render_path(hit.path) if hit.path else None, istio_code=rule.istio_code,
-                fix=None if hit.fix is None else str(hit.fix),
-                suppressed=reason is not None, suppression_reason=reason,
+            out.append(Finding(  # positional (faster): rule, name, severity, message, file, line, column, ...
+                rule.id, rule.name, ar.severity, hit.message, doc.file, line, column, resource,
+                render_path(hit.path) if hit.path else None, rule.istio_code,
+                None if hit.fix is None else str(hit.fix), reason is not None, reason,
             ))
         return out
 

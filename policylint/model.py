@@ -1,6 +1,7 @@
 """Immutable values shared by every layer: severities, resources, findings, field paths."""
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import re
@@ -34,6 +35,27 @@ class Severity(str, enum.Enum):
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
+def _fast_init(cls):
+    """Give a frozen slots dataclass an `__init__` with the same signature that fills the slots through their
+    descriptors: about twice as fast as the generated one (one `object.__setattr__` lookup and call per field),
+    and findings are built once per hit."""
+    namespace: dict = {}
+    params, body = [], []
+    for f in dataclasses.fields(cls):
+        namespace[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            namespace[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        body.append(f"    _set_{f.name}(self, {f.name})")
+    exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body), namespace)  # noqa: S102 - our own text
+    namespace["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = namespace["__init__"]
+    return cls
+
+
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Resource:
     api_version: str | None
@@ -48,6 +70,7 @@ class Resource:
         return f"{self.kind or '<no kind>'} {qualified}"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
@@ -114,6 +137,7 @@ class RuleInfo:
     source: str | None = None
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Summary:
     files: int = 0
@@ -122,6 +146,7 @@ class Summary:
     parse_errors: int = 0
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class LintReport:
     """The result of one lint run: findings in deterministic order (suppressed ones flagged) and counts."""
