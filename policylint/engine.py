@@ -258,8 +258,9 @@ class Engine:
             except Exception as exc:  # noqa: BLE001 - see process_file()
                 failures.append(rule_failure(f"index {index.name}", doc, exc))
                 continue
-            origin = Origin(doc.file, doc.line)
-            entries.extend((freeze(key), value, origin) for key, value in pairs)
+            if pairs:
+                origin = Origin(doc.file, doc.line)
+                entries += [(freeze(key) if type(key) is list else key, value, origin) for key, value in pairs]
         return entries
 
     # -- findings ------------------------------------------------------------------------------------------

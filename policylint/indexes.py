@@ -118,7 +118,7 @@ class LazyIndexStore:
         self._build = build
         self._documents = documents
         self._context = context
-        self._hidden = {identity(doc) for doc in documents} & context.identities
+        self._hidden = {identity(doc) for doc in documents} & context.identities if context.identities else set()
         self._tables: dict[str, dict] = {}
         self._origins: dict[int, Origin] = {}
 
@@ -143,7 +143,14 @@ class LazyIndexStore:
 
     def _table(self, name: str) -> dict:
         table: dict = {}
-        for key, value, origin in self._build(name, self._documents):
-            _store(table, self._origins, key, value, origin)
+        origins = self._origins
+        for key, value, origin in self._build(name, self._documents):  # _store(), written out: one per entry
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = [value]
+            else:
+                bucket.append(value)
+            if type(value) is dict:
+                origins[id(value)] = origin
         self._tables[name] = table
         return table
