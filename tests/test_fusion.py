@@ -174,3 +174,17 @@ def test_field_reads_move_to_the_top_level_once():
     # spec.template is read once for both blocks; a read over a loop variable or into a variable assigned twice
     # stays where it is; v_pod, given a value in both branches of one `if`, is as good as a single assignment.
     assert hoist_field_reads(HOIST_INPUT, "fused") == HOIST_OUTPUT
+
+
+def test_rules_that_cannot_be_fused_run_one_by_one(monkeypatch):
+    import policylint.lang.fusion as fusion
+
+    def failing(*args, **kwargs):
+        raise fusion.FusionError("a compiler bug")
+
+    monkeypatch.setattr(fusion, "generate_fused", failing)
+    linter = Linter(use_cache=False)
+    plan = linter.engine.plan("apps/Deployment")
+    assert plan.local_fused is None and len(plan.local) > 1
+    assert linter.lint_objects([DEPLOYMENT]) == Linter(use_cache=False, fuse=False).lint_objects([DEPLOYMENT])
+    assert any(f.rule == "CAP301" for f in linter.lint_objects([DEPLOYMENT]).findings)
