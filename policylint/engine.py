@@ -131,11 +131,25 @@ class Engine:
 
     def _local_findings(self, doc, plan: KindPlan, findings: list) -> None:
         """Run the rules that need nothing but the document; their findings go to `findings`."""
-        env = self.env
-        if plan.local_fused is not None and self._ran_fused(plan.local_fused, plan.local_params, doc, env,
-                                                            plan.local, findings):
-            return
-        for ar in plan.local:
+        self._run_rules(doc, plan.local, plan.local_fused, plan.local_params, self.env, findings)
+
+    def _run_rules(self, doc, rules: tuple, fused: Callable | None, params: tuple, env, findings: list) -> None:
+        """Run `rules` on `doc`: through their fused function when there is one, one by one when there is none or
+        when it raised (only the single functions tell which rule failed, as PL012)."""
+        if fused is not None:
+            try:
+                hits = fused(doc, params, env)
+            except Exception:  # noqa: BLE001 - see the docstring
+                pass
+            else:
+                if hits:
+                    by_rule: dict[int, list] = {}
+                    for position, hit in hits:
+                        by_rule.setdefault(position, []).append(hit)
+                    for position, rule_hits in by_rule.items():
+                        findings.extend(self.findings(rules[position], doc, rule_hits))
+                return
+        for ar in rules:
             try:
                 hits = ar.rule.check(doc, ar.params, env)
             except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the run
@@ -143,21 +157,6 @@ class Engine:
                 continue
             if hits:
                 findings.extend(self.findings(ar, doc, hits))
-
-    def _ran_fused(self, fused: Callable, params: tuple, doc, env, rules: tuple, findings: list) -> bool:
-        """Run a fused function; False when it raised, and the rules must run one by one (which tells which
-        rule failed, as PL012)."""
-        try:
-            hits = fused(doc, params, env)
-        except Exception:  # noqa: BLE001 - see the docstring
-            return False
-        if hits:
-            by_rule: dict[int, list] = {}
-            for position, hit in hits:
-                by_rule.setdefault(position, []).append(hit)
-            for position, rule_hits in by_rule.items():
-                findings.extend(self.findings(rules[position], doc, rule_hits))
-        return True
 
     def _index(self, doc, indexes: tuple, out: FileOutcome) -> None:
         origin = Origin(doc.file, doc.line)
@@ -177,17 +176,7 @@ class Engine:
         findings: list[Finding] = []
         for doc in documents:
             plan = self.plan(doc.kind_key)
-            if plan.cross_fused is not None and self._ran_fused(plan.cross_fused, plan.cross_params, doc, env,
-                                                                plan.cross, findings):
-                continue
-            for ar in plan.cross:
-                try:
-                    hits = ar.rule.check(doc, ar.params, env)
-                except Exception as exc:  # noqa: BLE001 - see process_file()
-                    findings.append(rule_failure(ar.rule.id, doc, exc))
-                    continue
-                if hits:
-                    findings.extend(self.findings(ar, doc, hits))
+            self._run_rules(doc, plan.cross, plan.cross_fused, plan.cross_params, env, findings)
         return findings
 
     def finish(self, outcomes: list[FileOutcome]) -> list[Finding]:
