@@ -169,8 +169,8 @@ def _steps(fb: FunctionBuilder, steps: list, i: int, scope: dict, loop: Binding 
         return
     step = steps[i]
     if isinstance(step, ast.LetStep):
-        lazy = not any(isinstance(s, ast.ForStep) for s in steps[i + 1:])
-        _steps(fb, steps, i + 1, {**scope, step.name: let_binding(fb, step, scope, lazy)}, loop, innermost, guards)
+        binding = let_binding(fb, step, scope, let_is_lazy(steps, i))
+        _steps(fb, steps, i + 1, {**scope, step.name: binding}, loop, innermost, guards)
         return
     with for_block(fb, step, scope) as bindings:
         _steps(fb, steps, i + 1, {**scope, **bindings}, bindings[step.names[-1]], innermost, guards)
@@ -241,6 +241,11 @@ def _for(fb: FunctionBuilder, step: ast.ForStep, scope: dict):
               f"{collection}.items() if type({collection}) is dict else ()):")
     path = parent.child(key_var, needs_fix=True) if parent is not None else UNKNOWN
     return header, {names[0]: Binding(py=key_var, path=path), names[1]: Binding(py=value_var, path=path)}, []
+
+
+def let_is_lazy(steps: list, i: int) -> bool:
+    """A `let` that no `for` follows is computed where it is first used (see the module docstring)."""
+    return not any(isinstance(s, ast.ForStep) for s in steps[i + 1:])
 
 
 def let_binding(fb: FunctionBuilder, step: ast.LetStep, scope: dict, lazy: bool) -> Binding:

@@ -19,11 +19,10 @@ ends the whole function: the caller then runs the rules' own functions, which re
 from __future__ import annotations
 
 import dataclasses
-from contextlib import contextmanager
 
 from . import ast
 from .clauses import constant_value
-from .codegen import emit_hit, for_block, hoisted_conditions, let_binding, names_in
+from .codegen import emit_hit, for_block, hoisted_conditions, let_binding, let_is_lazy, names_in
 from .errors import ErrorSink
 from .exprgen import FunctionBuilder, ModuleBuilder, py_literal
 from .hoist import hoist_field_reads
@@ -90,28 +89,26 @@ def _generate(fb: FunctionBuilder, states: list[_State], used: list[set]) -> Non
         for members in _groups(lets):
             leader = members[0]
             step = leader.rule.steps[leader.step]
-            lazy = not any(isinstance(s, ast.ForStep) for s in leader.rule.steps[leader.step + 1:])
-            with _rule_context(fb, leader, used):
-                binding = let_binding(fb, step, leader.scope, lazy)
+            _generate_as(fb, leader, used)
+            binding = let_binding(fb, step, leader.scope, let_is_lazy(leader.rule.steps, leader.step))
             for state in members:
                 state.scope = {**state.scope, step.name: binding}
                 state.step += 1
     for state in states:
         if state.next_element()[0] == "hit":
-            with _rule_context(fb, state, used):
-                emit_hit(fb, state.rule, state.scope, state.loop, f"out.append(({state.position}, {{}}))")
+            _generate_as(fb, state, used)
+            emit_hit(fb, state.rule, state.scope, state.loop, f"out.append(({state.position}, {{}}))")
     for members in _groups([s for s in states if s.next_element()[0] in ("if", "for")]):
         leader = members[0]
         kind, element = leader.next_element()
+        _generate_as(fb, leader, used)
         if kind == "if":
-            with _rule_context(fb, leader, used):
-                header = f"if {fb.test(element, leader.scope)}:"
-            with fb.block(header):
+            with fb.block(f"if {fb.test(element, leader.scope)}:"):
                 for state in members:
                     state.guards = {**state.guards, state.step: state.guards[state.step][1:]}
                 _generate(fb, members, used)
             continue
-        with _rule_context(fb, leader, used), for_block(fb, element, leader.scope) as bindings:
+        with for_block(fb, element, leader.scope) as bindings:
             for state in members:
                 state.scope = {**state.scope, **bindings}
                 state.loop = bindings[element.names[-1]]
@@ -171,8 +168,7 @@ def _element_key(state: _State) -> tuple:
     if kind == "hit":
         return kind, state.position
     if kind == "let":
-        lazy = not any(isinstance(s, ast.ForStep) for s in state.rule.steps[state.step + 1:])
-        node, extra = element.value, (element.name, lazy)
+        node, extra = element.value, (element.name, let_is_lazy(state.rule.steps, state.step))
     elif kind == "for":
         node, extra = element.iterable, element.names
     else:
@@ -197,10 +193,9 @@ def shape(node) -> object:
                                    if slot not in ("line", "column")))
 
 
-@contextmanager
-def _rule_context(fb: FunctionBuilder, state: _State, used: list[set]):
-    """Generate as `state`'s rule: its parameters (named apart per rule) and their use."""
+def _generate_as(fb: FunctionBuilder, state: _State, used: list[set]) -> None:
+    """What `fb` generates next is `state`'s rule's: its parameters (named apart per rule) and their use. An
+    element shared by several rules names no parameter (see _element_key), so its leader's do."""
     fb.params = {p.name: p for p in state.rule.params}
     fb.param_prefix = f"p{state.position}_"
     fb.used_params = used[state.position]
-    yield
