@@ -50,16 +50,24 @@ def call(fb, node, scope: dict) -> str:
     return fb.temp(f"{fb.module.builtin(node.name)}({', '.join(args)})")
 
 
+def _inline_default(fb, args: list) -> str:
+    x = fb.atom(args[0])
+    return fb.temp(f"({args[1]} if {x} is None else {x})")
+
+
+def _inline_size(fb, args: list) -> str:
+    x = fb.atom(args[0])
+    return fb.temp(f"(len({x}) if type({x}) in _SIZED else 0 if {x} is None else None)")
+
+
+def _inline_type(fb, args: list) -> str:
+    x = fb.atom(args[0])
+    return fb.temp(f"(_TYPE_NAMES.get(type({x})) or {fb.module.builtin('type')}({x}))")
+
+
 # The most called data builtins, written out where they are called (no Python call per use); each gives what its
 # function in builtins/data.py gives, which stays the reference (and what the docs list).
-_INLINED = {
-    "default": lambda fb, args: fb.temp(f"({args[1]} if {fb.atom(args[0])} is None else {fb.atom(args[0])})"),
-    "size": lambda fb, args: fb.temp(
-        f"(len({fb.atom(args[0])}) if type({fb.atom(args[0])}) in _SIZED else 0 if {fb.atom(args[0])} is None "
-        f"else None)"),
-    "type": lambda fb, args: fb.temp(
-        f"(_TYPE_NAMES.get(type({fb.atom(args[0])})) or {fb.module.builtin('type')}({fb.atom(args[0])}))"),
-}
+_INLINED = {"default": _inline_default, "size": _inline_size, "type": _inline_type}
 
 
 def arity_ok(fb, node, name: str, got: int, low: int, high: int) -> bool:
