@@ -143,14 +143,7 @@ class LazyIndexStore:
 
     def _table(self, name: str) -> dict:
         table: dict = {}
-        origins = self._origins
-        for key, value, origin in self._build(name, self._documents):  # _store(), written out: one per entry
-            bucket = table.get(key)
-            if bucket is None:
-                table[key] = [value]
-            else:
-                bucket.append(value)
-            if type(value) is dict:
-                origins[id(value)] = origin
+        for key, value, origin in self._build(name, self._documents):
+            _store(table, self._origins, key, value, origin)
         self._tables[name] = table
         return table

@@ -932,7 +932,7 @@ def schema_violations_builtin(env, obj):
         paths = last[1] if last[0] is getattr(env, "config", None) and last[0] is not None else _crd_paths(env)
         if not paths and type(obj) is dict:  # the usual case, a valid document of a shipped kind: one test
             api_version, kind = obj.get("apiVersion"), obj.get("kind")
-            compiled = STORE._by_api.get((api_version, kind)) if type(api_version) is str and type(kind) is str \
+            compiled = STORE.builtin_for(api_version, kind) if type(api_version) is str and type(kind) is str \
                 else None
             try:
                 if compiled is not None and compiled.validator.is_valid(obj):
