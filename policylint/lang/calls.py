@@ -42,6 +42,15 @@ def call(fb, node, scope: dict) -> str:
     args = [fb.value(arg, scope) for arg in node.args]
     if node.name in _INLINED:
         return _INLINED[node.name](fb, args)
+    if node.name == "lookup" and len(args) == 2:
+        # A string key, the usual one, needs none of the builtin's key conversion: straight to the store (Env's
+        # contract: `lookup` gives a list).
+        literal = node.args[1]
+        if isinstance(literal, ast.Literal) and type(literal.value) is str:
+            return fb.temp(f"env.lookup({args[0]}, {args[1]})")
+        key = fb.atom(args[1])
+        return fb.temp(f"(env.lookup({args[0]}, {key}) if type({key}) is str "
+                       f"else {fb.module.builtin('lookup')}(env, {args[0]}, {key}))")
     if builtin.context == "env":
         args.insert(0, "env")
     elif builtin.context == "document":

@@ -24,6 +24,9 @@ _NUMBER_SOURCE = re.compile(r"-?[0-9][0-9.e+-]*\Z")
 _STRING_SOURCE = re.compile(r"'[^'\\]*'\Z|\"[^\"\\]*\"\Z")
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ORDER_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+# type() names and what each is exactly (builtins/data.py TYPE_NAMES: exact types, no subclasses).
+_TYPE_TESTS = {"string": "str", "int": "int", "float": "float", "bool": "bool", "null": "None", "list": "list",
+               "map": "dict"}
 _FOLD = {"==": runtime.eq, "!=": runtime.ne, "<": runtime.lt, "<=": runtime.le, ">": runtime.gt, ">=": runtime.ge}
 _ARITH_HELPER = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
 
@@ -302,6 +305,11 @@ class FunctionBuilder:
             return f"{helper}({x}, {y})"
         lit = right.value
         lit_src = py_literal(lit)
+        if op in ("==", "!=") and type(lit) is str and lit in _TYPE_TESTS and _is_type_call(left):
+            # `type(v) == "map"` names one Python type (builtins/data.py TYPE_NAMES): test it without the name.
+            v = self.atom(self.value(left.args[0], scope))
+            return f"({v} is {'not ' if op == '!=' else ''}{_TYPE_TESTS[lit]})" if lit == "null" else \
+                f"(type({v}) is {'not ' if op == '!=' else ''}{_TYPE_TESTS[lit]})"
         if op in ("==", "!="):
             negate = "not " if op == "!=" else ""
             if lit is None or type(lit) is bool:
@@ -351,3 +359,7 @@ class FunctionBuilder:
 
     def has_path(self, node, scope) -> bool:
         return paths.has_path(self, node, scope)
+
+
+def _is_type_call(node) -> bool:
+    return isinstance(node, ast.Call) and node.name == "type" and len(node.args) == 1

@@ -303,6 +303,12 @@ def index_key(key):
 def fix_path(data, path: tuple) -> tuple:
     """Make a path computed at run time concrete: negative indices count from the end of the list they index;
     the path stops before the first segment that is not a string or an integer (nearest known parent)."""
+    for seg in path:  # the usual path, strings and indices from loops, is concrete already
+        ts = type(seg)
+        if ts is not str and (ts is not int or seg < 0):
+            break
+    else:
+        return path
     out = []
     node = data
     for seg in path:

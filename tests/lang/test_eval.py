@@ -1,6 +1,8 @@
 """Evaluation of every expression construct, including null-safety and type mismatches."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from policylint.builtins import REGISTRY, builtin
@@ -117,6 +119,20 @@ def test_short_circuit(lang, counter):
 ])
 def test_equality(lang, expr, expected):
     assert lang.value(expr, DATA) is expected
+
+
+TYPED = {"s": "x", "i": 3, "f": 0.5, "b": True, "n": None, "l": [1], "m": {"k": 1},
+         "t": datetime.date(2026, 11, 21), "y": b"raw"}
+TYPE_NAMES = ("string", "int", "float", "bool", "null", "list", "map", "timestamp", "bytes")
+
+
+@pytest.mark.parametrize("field", [*TYPED, "missing"])
+def test_type_comparisons_agree_with_type(lang, field):
+    """`type(x) == "map"` is compiled to a type test (exprgen): it must give what comparing type()'s name gives."""
+    name = lang.value(f"type({field})", TYPED)
+    for candidate in TYPE_NAMES:
+        assert lang.value(f"type({field}) == '{candidate}'", TYPED) is (name == candidate), candidate
+        assert lang.value(f"'{candidate}' != type({field})", TYPED) is (name != candidate), candidate
 
 
 @pytest.mark.parametrize("expr, expected", [

@@ -4,6 +4,7 @@ from __future__ import annotations
 from lang_helpers import FakeDocument
 
 from policylint.lang import Env
+from policylint.lang.runtime import fix_path
 
 SE = {
     "metadata": {"name": "ext", "annotations": {"cfg.io/x": "a:\n  b: [1, 2]\n"}},
@@ -86,6 +87,16 @@ def test_at_conditional_and_path_list(lang):
     assert paths(lang, "when: true\nmessage: 'm'\nat: path(['spec', 'ports', -1, 'number', true, 'x'])") == [
         ("spec", "ports", 1, "number")]
     assert paths(lang, "when: true\nmessage: 'm'\nat: path(kind)") == [()]
+
+
+def test_fix_path_returns_a_concrete_path_as_it_is():
+    data = {"spec": {"ports": [{"number": 80}, {"number": 443}]}}
+    concrete = ("spec", "ports", 7, "protocol")  # strings and indices >= 0, even past the end: nothing to fix
+    assert fix_path(data, concrete) is concrete
+    assert fix_path(data, ("spec", "ports", -1, "number")) == ("spec", "ports", 1, "number")
+    assert fix_path(data, ("spec", "ports", -3, "number")) == ("spec", "ports")
+    assert fix_path(data, ("spec", True, "x")) == ("spec",)
+    assert fix_path(data, ("spec", None)) == ("spec",)
 
 
 def test_negative_and_computed_subscripts(lang):
