@@ -163,7 +163,7 @@ def main() -> int:
             for review in reviews:
                 body = HERE / "reviews" / f"{review}.json"
                 for concurrency in levels:
-                    # Rounds interleave the three so that load from elsewhere on the machine hits them alike.
+                    # Rounds interleave the four so that load from elsewhere on the machine hits them alike.
                     runs: dict[str, list] = {mode: [] for mode in targets}
                     for _ in range(args.rounds):
                         for mode, (port, script_name) in targets.items():

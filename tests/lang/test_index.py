@@ -93,6 +93,10 @@ def test_lookup_with_list_key_and_odd_keys(lang):
     assert lang.value('lookup("probe", [1, {"a": 1}])', A, env=Env({}, lookup)) == []
     assert lang.value('lookup("probe", 1)', A, env=Env({}, lambda n, k: ("t",))) == ["t"]
     assert lang.value('lookup("probe", 1)', A) == []
+    calls.clear()  # string keys, literal or not, go to the store as they are (no conversion to make)
+    assert lang.value('lookup("probe", metadata.namespace)', A, env=Env({}, lookup)) == ["found"]
+    assert lang.value('lookup("probe", "all")', A, env=Env({}, lookup)) == ["found"]
+    assert calls == [("probe", "ns1"), ("probe", "all")]
 
 
 def test_rules_without_lookup(lang):
