@@ -58,20 +58,11 @@ TYPE_NAMES = {str: "string", int: "int", float: "float", bool: "bool", type(None
 
 @builtin("lookup", "the values an `index` block stored under `key` (a list, empty when none)", context="env")
 def lookup(env, name, key):
-    tk = type(key)
-    if tk is list:  # stored as a tuple (runtime.index_key)
-        for item in key:
-            ti = type(item)
-            if ti is list or ti is dict:
-                rt = _runtime or _load_runtime()
-                key = rt.index_key(key)
-                if key is rt.NO_KEY:
-                    return []
-                break
-        else:
-            key = tuple(key)  # a flat list, the usual key: index_key() without a call per element
-    elif tk is dict:  # a map is never a key
-        return []
+    if type(key) in (list, dict):  # stored as index_key() made it (a tuple); a map is never a key
+        rt = _runtime or _load_runtime()
+        key = rt.index_key(key)
+        if key is rt.NO_KEY:
+            return []
     if type(name) is not str:
         return []
     try:

@@ -41,16 +41,7 @@ def call(fb, node, scope: dict) -> str:
         fb.lookups.append((name.value, name.line, name.column))
     args = [fb.value(arg, scope) for arg in node.args]
     if node.name in _INLINED:
-        return _INLINED[node.name](fb, args)
-    if node.name == "lookup" and len(args) == 2:
-        # A string key, the usual one, needs none of the builtin's key conversion: straight to the store (Env's
-        # contract: `lookup` gives a list).
-        literal = node.args[1]
-        if isinstance(literal, ast.Literal) and type(literal.value) is str:
-            return fb.temp(f"env.lookup({args[0]}, {args[1]})")
-        key = fb.atom(args[1])
-        return fb.temp(f"(env.lookup({args[0]}, {key}) if type({key}) is str "
-                       f"else {fb.module.builtin('lookup')}(env, {args[0]}, {key}))")
+        return _INLINED[node.name](fb, node, args)
     if builtin.context == "env":
         args.insert(0, "env")
     elif builtin.context == "document":
@@ -59,24 +50,35 @@ def call(fb, node, scope: dict) -> str:
     return fb.temp(f"{fb.module.builtin(node.name)}({', '.join(args)})")
 
 
-def _inline_default(fb, args: list) -> str:
+def _inline_default(fb, node, args: list) -> str:
     x = fb.atom(args[0])
     return fb.temp(f"({args[1]} if {x} is None else {x})")
 
 
-def _inline_size(fb, args: list) -> str:
+def _inline_size(fb, node, args: list) -> str:
     x = fb.atom(args[0])
     return fb.temp(f"(len({x}) if type({x}) in _SIZED else 0 if {x} is None else None)")
 
 
-def _inline_type(fb, args: list) -> str:
+def _inline_type(fb, node, args: list) -> str:
     x = fb.atom(args[0])
     return fb.temp(f"(_TYPE_NAMES.get(type({x})) or {fb.module.builtin('type')}({x}))")
 
 
+def _inline_lookup(fb, node, args: list) -> str:
+    # A string key, the usual one, needs none of the builtin's key conversion: straight to the store (Env's
+    # contract: `lookup` gives a list).
+    literal = node.args[1]
+    if isinstance(literal, ast.Literal) and type(literal.value) is str:
+        return fb.temp(f"env.lookup({args[0]}, {args[1]})")
+    key = fb.atom(args[1])
+    return fb.temp(f"(env.lookup({args[0]}, {key}) if type({key}) is str "
+                   f"else {fb.module.builtin('lookup')}(env, {args[0]}, {key}))")
+
+
 # The most called data builtins, written out where they are called (no Python call per use); each gives what its
 # function in builtins/data.py gives, which stays the reference (and what the docs list).
-_INLINED = {"default": _inline_default, "size": _inline_size, "type": _inline_type}
+_INLINED = {"default": _inline_default, "size": _inline_size, "type": _inline_type, "lookup": _inline_lookup}
 
 
 def arity_ok(fb, node, name: str, got: int, low: int, high: int) -> bool:
